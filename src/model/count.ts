@@ -1,0 +1,18 @@
+/** Counting helpers: the Collector counts "metric points" = data points. */
+import type { MetricsData } from './types.ts';
+
+export function countDataPoints(md: MetricsData): number {
+  let n = 0;
+  for (const rm of md.resourceMetrics) {
+    for (const sm of rm.scopeMetrics) {
+      for (const m of sm.metrics) n += m.points.length;
+    }
+  }
+  return n;
+}
+
+export function countMetrics(md: MetricsData): number {
+  let n = 0;
+  for (const rm of md.resourceMetrics) for (const sm of rm.scopeMetrics) n += sm.metrics.length;
+  return n;
+}

@@ -1,0 +1,199 @@
+/**
+ * The one internal metrics model: OTLP-shaped, lossless for everything OTLP metrics carry.
+ *
+ * Contract
+ * - A `MetricsData` handed to `Consumer.consume` belongs to the callee from then on; the caller must not touch it.
+ *   Fan-out (see src/consumer/fanout.ts) clones for every mutating consumer but the last.
+ * - 64-bit integers: timestamps (`*UnixNano`) and int64 values/attributes are `bigint`, so nothing is lost.
+ *   Unsigned counts (`count`, `bucketCounts`, `zeroCount`) are `number`: exact up to 2^53, which no real
+ *   histogram reaches (documented loss beyond that).
+ * - `prom` on a data point is the cached Prometheus identity of that point (see prom.ts). Whoever changes a point's
+ *   attributes, its metric's name/type/unit, or its resource/scope MUST reset `prom` to undefined (helpers in
+ *   mutate.ts do it).
+ * See README.md in this folder for the whole picture.
+ */
+
+/** AnyValue, discriminated by JS type:
+ *  string | boolean | bigint (int64) | number (double) | Uint8Array (bytes) | AnyValue[] (array) | KvList | null (empty) */
+export type AnyValue = string | boolean | bigint | number | Uint8Array | AnyValue[] | KvList | null;
+
+export interface KvList {
+  readonly kvlist: KeyValue[];
+}
+
+export interface KeyValue {
+  key: string;
+  value: AnyValue;
+}
+
+export type Attributes = KeyValue[];
+
+export interface Resource {
+  attributes: Attributes;
+  droppedAttributesCount: number;
+}
+
+export interface InstrumentationScope {
+  name: string;
+  version: string;
+  attributes: Attributes;
+  droppedAttributesCount: number;
+}
+
+/** Values of AggregationTemporality in the OTLP proto. */
+export const Temporality = { UNSPECIFIED: 0, DELTA: 1, CUMULATIVE: 2 } as const;
+export type Temporality = (typeof Temporality)[keyof typeof Temporality];
+
+/** DataPointFlags bits. */
+export const FLAG_NO_RECORDED_VALUE = 1;
+
+export interface Exemplar {
+  filteredAttributes: Attributes;
+  timeUnixNano: bigint;
+  /** asDouble is number, asInt is bigint. */
+  value: number | bigint;
+  /** 16 bytes or empty. */
+  traceId: Uint8Array;
+  /** 8 bytes or empty. */
+  spanId: Uint8Array;
+}
+
+interface PointBase {
+  attributes: Attributes;
+  /** 0n when unset. */
+  startTimeUnixNano: bigint;
+  timeUnixNano: bigint;
+  flags: number;
+  /** Cached Prometheus identity; see prom.ts. Reset to undefined on any identity change. */
+  prom?: PromSeries | undefined;
+}
+
+export interface NumberDataPoint extends PointBase {
+  /** asDouble is number, asInt is bigint. */
+  value: number | bigint;
+  exemplars: Exemplar[];
+}
+
+export interface HistogramDataPoint extends PointBase {
+  count: number;
+  /** undefined when the optional field is absent. */
+  sum: number | undefined;
+  /** Per-bucket (not cumulative) counts; length = explicitBounds.length + 1, or 0 when no buckets. */
+  bucketCounts: number[];
+  explicitBounds: number[];
+  exemplars: Exemplar[];
+  min: number | undefined;
+  max: number | undefined;
+}
+
+export interface Buckets {
+  offset: number;
+  bucketCounts: number[];
+}
+
+export interface ExponentialHistogramDataPoint extends PointBase {
+  count: number;
+  sum: number | undefined;
+  scale: number;
+  zeroCount: number;
+  positive: Buckets;
+  negative: Buckets;
+  exemplars: Exemplar[];
+  min: number | undefined;
+  max: number | undefined;
+  zeroThreshold: number;
+}
+
+export interface ValueAtQuantile {
+  quantile: number;
+  value: number;
+}
+
+export interface SummaryDataPoint extends PointBase {
+  count: number;
+  sum: number;
+  quantileValues: ValueAtQuantile[];
+}
+
+interface MetricBase {
+  name: string;
+  description: string;
+  unit: string;
+  /** Metric.metadata (e.g. `prometheus.type`). */
+  metadata: Attributes;
+}
+
+export interface GaugeMetric extends MetricBase {
+  type: 'gauge';
+  points: NumberDataPoint[];
+}
+export interface SumMetric extends MetricBase {
+  type: 'sum';
+  temporality: Temporality;
+  isMonotonic: boolean;
+  points: NumberDataPoint[];
+}
+export interface HistogramMetric extends MetricBase {
+  type: 'histogram';
+  temporality: Temporality;
+  points: HistogramDataPoint[];
+}
+export interface ExponentialHistogramMetric extends MetricBase {
+  type: 'exponential_histogram';
+  temporality: Temporality;
+  points: ExponentialHistogramDataPoint[];
+}
+export interface SummaryMetric extends MetricBase {
+  type: 'summary';
+  points: SummaryDataPoint[];
+}
+/** A metric with no data set (allowed by the proto; kept so OTLP round trips stay equal). */
+export interface EmptyMetric extends MetricBase {
+  type: 'empty';
+  points: never[];
+}
+
+export type Metric =
+  | GaugeMetric
+  | SumMetric
+  | HistogramMetric
+  | ExponentialHistogramMetric
+  | SummaryMetric
+  | EmptyMetric;
+export type MetricType = Metric['type'];
+export type DataPoint = Metric['points'][number];
+
+export interface ScopeMetrics {
+  scope: InstrumentationScope;
+  metrics: Metric[];
+  schemaUrl: string;
+}
+
+export interface ResourceMetrics {
+  resource: Resource;
+  scopeMetrics: ScopeMetrics[];
+  schemaUrl: string;
+}
+
+/** ExportMetricsServiceRequest / MetricsData. */
+export interface MetricsData {
+  resourceMetrics: ResourceMetrics[];
+}
+
+/**
+ * Cached Prometheus identity of one data point, built once by whoever knows it (the prometheus receiver from its
+ * scrape cache, or the OTLP->Prometheus translator) and reused by every Prometheus path.
+ * `labels` are sorted by name, unique, non-empty, and exclude `__name__`; `name` is the family name
+ * (for histograms/summaries the base name without `_bucket`/`_sum`/`_count`).
+ * `cache` is free for encoders to memoise bytes (e.g. remote-write label bytes) keyed by their own symbol.
+ */
+export interface PromSeries {
+  readonly name: string;
+  readonly labels: readonly Label[];
+  cache?: Map<symbol, unknown>;
+}
+
+export interface Label {
+  readonly name: string;
+  readonly value: string;
+}
