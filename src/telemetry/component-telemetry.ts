@@ -26,4 +26,6 @@ export interface ComponentTelemetry {
   gauge(name: string, description: string, read: () => number | Array<[number, Attrs]>, unit?: string): GaugeHandle;
   /** Totals per counter name (summed over attributes) and per attribute set, for the status page. */
   snapshot(): Record<string, number>;
+  /** Releases observers this component registered (gauges); called by the service after shutdown. */
+  dispose(): void;
 }
