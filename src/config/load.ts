@@ -118,8 +118,8 @@ export function locate(sources: readonly SourceFile[], path: string, message: st
     }
     if (depth >= bestDepth && range !== undefined) {
       bestDepth = depth;
-      // Point at the key for a full match (where "unknown key" and "bad value" errors are read), else at the node.
-      const at = depth === keys.length && keyRange !== undefined ? keyRange[0] : range[0];
+      // Point at the key of the deepest matched entry (its line is where the problem is read), else at the node.
+      const at = keyRange !== undefined ? keyRange[0] : range[0];
       const pos = src.lines.linePos(at);
       best = { file: src.file, path, line: pos.line, column: pos.col, message };
     }

@@ -140,7 +140,7 @@ function validateComponent(
   const type = m[1]!;
   const factory = registry.get(kind, type);
   if (!factory) {
-    fail(path, `unknown ${kind} type "${type}"${suggestion(type, registry.types(kind))}; available: ${registry.types(kind).join(', ')}`);
+    fail(path, `unknown ${kind} type "${type}"${suggestion(type, registry.types(kind))}; available: ${registry.types(kind).join(', ') || '(none)'}`);
     return undefined;
   }
   const input = value ?? {};
