@@ -1,0 +1,92 @@
+/**
+ * `npm run bench`: runs every micro benchmark in bench/micro/*.ts (each file in its own child process, so peak RSS
+ * is per file) and prints CPU-seconds per million items, items/s and peak RSS, as a table and as JSON in
+ * bench/results/micro-latest.json (with the machine: cores, CPU model, Node version).
+ * Benchmarks are not tests: nothing here asserts; figures are reported as measured.
+ *   npm run bench                 all micro benchmarks
+ *   npm run bench -- relabel      only files whose name contains "relabel"
+ *   BENCH_SECONDS=5 npm run bench longer runs per benchmark (default 2)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import type { MicroBench } from './harness.ts';
+
+interface Result {
+  file: string;
+  name: string;
+  items: string;
+  count: number;
+  cpuSeconds: number;
+  wallSeconds: number;
+  cpuSecondsPerMillion: number;
+  itemsPerSecond: number;
+  peakRssMiB: number;
+  error?: string;
+}
+
+const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 2);
+
+async function runFile(file: string): Promise<Result[]> {
+  const mod = (await import(join(import.meta.dirname, 'micro', file))) as { default: MicroBench[] };
+  const out: Result[] = [];
+  for (const b of mod.default) {
+    try {
+      const run = await b.prepare();
+      const warmEnd = performance.now() + Math.min(500, SECONDS * 250);
+      while (performance.now() < warmEnd) run();
+      const cpu0 = process.cpuUsage();
+      const t0 = performance.now();
+      let count = 0;
+      while (performance.now() - t0 < SECONDS * 1000) count += run();
+      const wall = (performance.now() - t0) / 1000;
+      const c = process.cpuUsage(cpu0);
+      const cpu = (c.user + c.system) / 1e6;
+      out.push({
+        file,
+        name: b.name,
+        items: b.items,
+        count,
+        cpuSeconds: cpu,
+        wallSeconds: wall,
+        cpuSecondsPerMillion: (cpu / count) * 1e6,
+        itemsPerSecond: count / wall,
+        peakRssMiB: process.resourceUsage().maxRSS / 1024,
+      });
+    } catch (err) {
+      out.push({ file, name: b.name, items: b.items, count: 0, cpuSeconds: 0, wallSeconds: 0, cpuSecondsPerMillion: NaN, itemsPerSecond: 0, peakRssMiB: 0, error: (err as Error).message });
+    }
+  }
+  return out;
+}
+
+const childFile = process.argv.indexOf('--child');
+if (childFile !== -1) {
+  const results = await runFile(process.argv[childFile + 1]!);
+  process.stdout.write(`${JSON.stringify(results)}\n`);
+} else {
+  const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const files = readdirSync(join(import.meta.dirname, 'micro'))
+    .filter((f) => f.endsWith('.ts') && (filters.length === 0 || filters.some((x) => f.includes(x))))
+    .sort();
+  const all: Result[] = [];
+  for (const f of files) {
+    try {
+      const text = execFileSync(process.execPath, [import.meta.filename, '--child', f], { encoding: 'utf8', maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'inherit'] });
+      all.push(...(JSON.parse(text.trim().split('\n').at(-1)!) as Result[]));
+    } catch (err) {
+      all.push({ file: f, name: '(file failed)', items: '', count: 0, cpuSeconds: 0, wallSeconds: 0, cpuSecondsPerMillion: NaN, itemsPerSecond: 0, peakRssMiB: 0, error: (err as Error).message.split('\n')[0] });
+    }
+  }
+  const machine = { cores: cpus().length, cpu: cpus()[0]?.model ?? 'unknown', node: process.version, date: new Date().toISOString() };
+  const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
+  console.log(`machine: ${machine.cores} cores, ${machine.cpu}, Node ${machine.node}\n`);
+  console.log(`${pad('benchmark', 52)} ${pad('CPU-s / 1M', 12)} ${pad('items/s', 14)} peak RSS`);
+  for (const r of all) {
+    if (r.error) console.log(`${pad(`${r.name} [${r.file}]`, 52)} ERROR ${r.error}`);
+    else console.log(`${pad(r.name, 52)} ${pad(r.cpuSecondsPerMillion.toFixed(3), 12)} ${pad(`${Math.round(r.itemsPerSecond).toLocaleString('en')} ${r.items}`, 14)} ${r.peakRssMiB.toFixed(0)} MiB`);
+  }
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'results', 'micro-latest.json'), `${JSON.stringify({ machine, seconds: SECONDS, results: all }, null, 2)}\n`);
+}
