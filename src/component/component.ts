@@ -28,6 +28,11 @@ export interface Component {
   start(host: Host): Promise<void>;
   shutdown(): Promise<void>;
   status?(): Record<string, unknown>;
+  /**
+   * Called on every component before any shutdown begins: stop waiting for more data (flush buffers now and pass
+   * further data through without delay), so in-flight receiver requests can complete while receivers drain.
+   */
+  prepareShutdown?(): void;
 }
 
 export interface ProcessorComponent extends Component, Consumer {}

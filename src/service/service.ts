@@ -121,6 +121,13 @@ export class Service {
     this.stopped = true;
     if (!this.started) return;
     const deadline = Date.now() + timeoutMs;
+    for (const n of this.nodes) {
+      try {
+        if (n.state === 'running') n.component.prepareShutdown?.();
+      } catch (err) {
+        this.logger.warn({ id: n.id, err: (err as Error).message }, 'prepareShutdown failed');
+      }
+    }
     for (const n of [...this.nodes].reverse()) {
       if (n.state === 'created' || n.state === 'stopped') continue;
       n.state = 'stopping';

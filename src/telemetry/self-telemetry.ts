@@ -127,9 +127,10 @@ export class SelfTelemetry {
     m.createObservableGauge('otelcol_process_runtime_total_sys_memory_bytes', { description: 'Total heap bytes obtained from the system', unit: 'By' }).addCallback((r) => r.observe(process.memoryUsage().heapTotal));
     m.createObservableCounter('otelcol_process_uptime', { description: 'Uptime of the process', unit: 's' }).addCallback((r) => r.observe((Date.now() - start) / 1000));
     m.createObservableGauge('otelbridge_process_event_loop_delay_seconds', { description: 'Event loop delay percentiles since the last collection', unit: 's' }).addCallback((r) => {
-      r.observe(loop.percentile(50) / 1e9, { quantile: '0.5' });
-      r.observe(loop.percentile(99) / 1e9, { quantile: '0.99' });
-      r.observe(loop.max / 1e9, { quantile: '1' });
+      // `stat`, not `quantile`: a gauge with a quantile label is reserved for summaries (promtool flags it).
+      r.observe(loop.percentile(50) / 1e9, { stat: 'p50' });
+      r.observe(loop.percentile(99) / 1e9, { stat: 'p99' });
+      r.observe(loop.max / 1e9, { stat: 'max' });
       loop.reset();
     });
   }

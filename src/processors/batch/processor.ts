@@ -47,6 +47,8 @@ class BatchProcessor implements ProcessorComponent {
   private readonly sizeTrigger;
   private readonly timeoutTrigger;
   private closed = false;
+  /** Set by prepareShutdown: every batch goes out at once. */
+  private draining = false;
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(settings: CreateSettings, cfg: BatchConfig, next: Consumer) {
@@ -82,7 +84,7 @@ class BatchProcessor implements ProcessorComponent {
     appendMetrics(p.md, md);
     p.points += points;
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
-    if (this.cfg.send_batch_size === 0 || p.points >= this.cfg.send_batch_size) {
+    if (this.draining || this.cfg.send_batch_size === 0 || p.points >= this.cfg.send_batch_size) {
       this.sizeTrigger.add(1);
       this.flush(key);
     } else if (!p.timer) {
@@ -122,6 +124,11 @@ class BatchProcessor implements ProcessorComponent {
   private async send(md: MetricsData, n: number, ctx: ConsumeContext): Promise<void> {
     this.counters.outgoing.add(n, { otel_signal: 'metrics' });
     await this.next.consume(md, ctx);
+  }
+
+  prepareShutdown(): void {
+    this.draining = true;
+    for (const key of [...this.pending.keys()]) this.flush(key);
   }
 
   async shutdown(): Promise<void> {
