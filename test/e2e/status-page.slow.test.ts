@@ -50,7 +50,8 @@ ${telemetryYaml()}`,
   assert.equal(await page.textContent('#gateway-state'), 'running');
   const pipelineRow = await page.textContent('#pipelines tbody tr');
   assert.match(pipelineRow ?? '', /metrics\/apps.*testpush\/apps.*batch.*testrecord\/sink/s);
-  const rows = await page.$$eval('#components tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td')).map((td) => td.textContent?.trim() ?? '')));
+  // These callbacks run in the page (no DOM types in this project's tsconfig, hence the loose typing).
+  const rows = await page.$$eval('#components tbody tr', (trs) => trs.map((tr) => Array.from(tr.querySelectorAll('td') as ArrayLike<{ textContent: string | null }>).map((td) => td.textContent?.trim() ?? '')));
   const byId = new Map(rows.map((r) => [r[0], r]));
   for (const id of ['health_check', 'testrecord/sink', 'batch', 'testpush/apps']) assert.equal(byId.get(id)?.[3], 'running', `${id} shown running`);
   const links = await page.$$eval('nav a', (as) => as.map((a) => a.getAttribute('href')));
@@ -58,6 +59,6 @@ ${telemetryYaml()}`,
 
   // Counters update without a page reload.
   await pushInto('testpush/apps', gaugeBatch(['a', 'b', 'c']));
-  await page.waitForFunction(() => /otelcol_processor_incoming_items 3/.test(document.querySelector('#components')?.textContent ?? ''), undefined, { timeout: 10_000 });
+  await page.waitForFunction(() => /otelcol_processor_incoming_items 3/.test((globalThis as any).document.querySelector('#components')?.textContent ?? ''), undefined, { timeout: 10_000 });
   await page.screenshot({ path: join(gw.dir, 'status-page.png'), fullPage: true });
 });
