@@ -1,0 +1,143 @@
+/**
+ * Prometheus model/textparse conformance (test/fixtures/prometheus/textparse_cases.json): the full text-0.0.4 and
+ * OpenMetrics inputs give exactly upstream's entries in order; every error input fails; NUL-byte inputs parse or fail
+ * as upstream says; promtestdata parses to 410 series.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { ParseError, parseAll } from '../../src/codec/promtext/index.ts';
+import type { Entry, Format } from '../../src/codec/promtext/index.ts';
+
+type Raw = string | { hex: string };
+type Num = number | string;
+interface Expected {
+  m?: string;
+  help?: string;
+  typ?: string;
+  unit?: string;
+  comment?: string;
+  v?: Num;
+  t?: number;
+  lset?: Record<string, string>;
+  e?: { Labels: Record<string, string>; Value: Num; Ts?: number; HasTs?: boolean };
+}
+interface Cases {
+  prom_text_0_0_4: { input: string; expected_entries: Expected[] };
+  openmetrics_1_0: { input: string; expected_entries: Expected[] };
+  [k: string]: unknown;
+}
+const fixtures = new URL('../fixtures/prometheus/', import.meta.url);
+const cases = JSON.parse(readFileSync(new URL('textparse_cases.json', fixtures), 'utf8')) as Cases;
+
+const input = (r: Raw): string | Buffer => (typeof r === 'string' ? r : Buffer.from(r.hex, 'hex'));
+const num = (v: Num): number => (v === 'NaN' ? NaN : v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : (v as number));
+
+/** Our entry in upstream's shape. */
+function toUpstream(e: Entry): Expected {
+  switch (e.type) {
+    case 'help':
+      return { m: e.name, help: e.help };
+    case 'type':
+      return { m: e.name, typ: e.metricType };
+    case 'unit':
+      return { m: e.name, unit: e.unit };
+    case 'comment':
+      return { comment: e.text };
+    case 'series': {
+      const lset: Record<string, string> = { __name__: e.name };
+      for (const [k, v] of e.labels) lset[k] = v;
+      const out: Expected = { m: e.series, v: e.value, lset };
+      if (e.timestampMs !== undefined) out.t = e.timestampMs;
+      if (e.exemplar !== undefined) {
+        const x: Expected['e'] = { Labels: Object.fromEntries(e.exemplar.labels), Value: e.exemplar.value };
+        if (e.exemplar.timestampMs !== undefined) {
+          x.HasTs = true;
+          x.Ts = e.exemplar.timestampMs;
+        }
+        out.e = x;
+      }
+      return out;
+    }
+  }
+}
+
+function normalise(x: Expected): Expected {
+  const out: Expected = { ...x };
+  if (out.v !== undefined) out.v = num(out.v);
+  if (out.lset) out.lset = Object.fromEntries(Object.entries(out.lset).sort(([a], [b]) => (a < b ? -1 : 1)));
+  if (out.e) out.e = { ...out.e, Value: num(out.e.Value) };
+  return out;
+}
+
+function checkEntries(format: Format, c: { input: string; expected_entries: Expected[] }): void {
+  const got = parseAll(format, c.input).map(toUpstream).map(normalise);
+  const want = c.expected_entries.map(normalise);
+  for (let i = 0; i < Math.max(got.length, want.length); i++) {
+    assert.deepEqual(got[i], want[i], `entry ${i}`);
+  }
+  assert.equal(got.length, want.length);
+}
+
+test('text 0.0.4: full input gives exactly the 28 upstream entries', () => {
+  assert.equal(cases.prom_text_0_0_4.expected_entries.length, 28);
+  checkEntries('text', cases.prom_text_0_0_4);
+});
+
+test('openmetrics: full input gives exactly the 37 upstream entries (tokenizer, no validation)', () => {
+  assert.equal(cases.openmetrics_1_0.expected_entries.length, 37);
+  checkEntries('openmetrics', cases.openmetrics_1_0);
+});
+
+test('openmetrics: the upstream tokenizer input is not strict OpenMetrics (info without _info, interleaving)', () => {
+  assert.throws(() => parseAll('openmetrics', cases.openmetrics_1_0.input, { validate: true }), ParseError);
+});
+
+const tables: Array<[string, Format]> = [
+  ['prom_text_errors', 'text'],
+  ['prom_text_errors_head', 'text'],
+  ['openmetrics_errors', 'openmetrics'],
+  ['openmetrics_errors_head', 'openmetrics'],
+  ['prom_text_null_bytes', 'text'],
+  ['prom_text_null_bytes_head', 'text'],
+  ['openmetrics_null_bytes', 'openmetrics'],
+  ['openmetrics_null_bytes_head', 'openmetrics'],
+];
+for (const [table, format] of tables) {
+  const rows = cases[table] as Array<{ input: Raw; err: string }>;
+  rows.forEach((row, i) => {
+    // OpenMetrics err "EOF" rows are the happy ones (valid input ending in # EOF); null-byte err "" rows must parse.
+    const ok = row.err === '' || (format === 'openmetrics' && row.err === 'EOF');
+    test(`${table}[${i}] ${ok ? 'parses' : 'fails'}: ${JSON.stringify(row.input).slice(0, 60)}`, () => {
+      const data = input(row.input);
+      if (ok) {
+        assert.ok(Array.isArray(parseAll(format, data)));
+        if (format === 'openmetrics') assert.ok(Array.isArray(parseAll(format, data, { validate: true })));
+      } else {
+        assert.throws(() => parseAll(format, data), ParseError);
+        if (format === 'openmetrics') assert.throws(() => parseAll(format, data, { validate: true }), ParseError);
+      }
+    });
+  });
+}
+
+for (const file of ['promtestdata.txt', 'promtestdata.nometa.txt']) {
+  test(`${file} parses to 410 series`, () => {
+    const body = readFileSync(new URL(file, fixtures));
+    const entries = parseAll('text', body);
+    const series = entries.filter((e) => e.type === 'series');
+    assert.equal(series.length, 410);
+    // Spot checks against the file.
+    const first = series[0];
+    assert.ok(first && first.type === 'series');
+    assert.equal(first.series, 'go_gc_duration_seconds{quantile="0"}');
+    assert.deepEqual(first.labels, [['quantile', '0']]);
+    assert.equal(first.value, 4.9351e-5);
+    const nan = series.filter((e) => e.type === 'series' && Number.isNaN(e.value)).length;
+    assert.equal(nan, 147);
+    if (file === 'promtestdata.txt') {
+      assert.equal(entries.filter((e) => e.type === 'type').length, 59);
+      assert.deepEqual(entries.at(-1), { type: 'comment', text: '# EOF' });
+    }
+  });
+}
