@@ -1,5 +1,5 @@
 /** Redacts secrets from a config tree for /debug/config and logs: values under secret-looking keys, and all header values. */
-const SECRET_KEY = /(pass(word)?|secret|token|bearer|authorization|api[_-]?key|credentials?|private[_-]?key)$/i;
+const SECRET_KEY = /(pass(word)?|secret|tokens?|bearer|authorization|api[_-]?key|credentials?|private[_-]?key|inline)$/i;
 
 export function redactConfig(value: unknown, parentKey = ''): unknown {
   if (Array.isArray(value)) return value.map((v) => redactConfig(v, parentKey));

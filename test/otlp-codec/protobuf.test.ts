@@ -2,7 +2,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import protobuf from 'protobufjs';
-import { ProtoDecodeError, ProtoReader, ProtoWriter, type MessageDesc } from '../../src/codec/protobuf/index.ts';
+import {
+  ProtoDecodeError,
+  ProtoReader,
+  ProtoWriter,
+  readPackedDoubles,
+  readPackedFixed64Numbers,
+  readPackedVarintNumbers,
+  type MessageDesc,
+} from '../../src/codec/protobuf/index.ts';
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
@@ -156,6 +164,32 @@ test('nested messages: fork/ldelim for short, >=128 and >=16384 bodies; enter/le
   }
 });
 
+test('fork(reserve) gives the same minimal bytes as fork() for every body size', () => {
+  for (const n of [0, 1, 127, 128, 16383, 16384, 2 ** 21 - 1, 2 ** 21]) {
+    const body = new Uint8Array(n).fill(3);
+    const out: string[] = [];
+    for (const reserve of [1, 2, 3, 4, 5]) {
+      const w = new ProtoWriter(4);
+      w.uint32Field(1, 1);
+      w.tag(2, 2);
+      const at = w.fork(reserve);
+      w.raw(body);
+      w.ldelim(at);
+      w.uint32Field(3, 2);
+      const bytes = w.finish();
+      const r = new ProtoReader(bytes);
+      r.tag();
+      r.uint32();
+      r.tag();
+      assert.equal(r.bytesView().length, n);
+      r.tag();
+      assert.equal(r.uint32(), 2);
+      out.push(hex(bytes.subarray(0, 8)) + hex(bytes.subarray(bytes.length - 4)) + bytes.length);
+    }
+    assert.equal(new Set(out).size, 1, `sizes differ for n=${n}`);
+  }
+});
+
 test('packed repeated fields are written packed and read packed or unpacked', () => {
   const d = [1.5, -2, NaN, Infinity];
   const f = [0, 1, 2 ** 40, 2 ** 53 - 1];
@@ -179,9 +213,9 @@ test('packed repeated fields are written packed and read packed or unpacked', ()
     const ov: number[] = [];
     while (r.pos < r.limit) {
       const t = r.tag();
-      if (t >>> 3 === 1) r.packedDoubles(od);
-      else if (t >>> 3 === 2) r.packedFixed64Numbers(of);
-      else r.packedVarintNumbers(ov);
+      if (t >>> 3 === 1) readPackedDoubles(r, od);
+      else if (t >>> 3 === 2) readPackedFixed64Numbers(r, of);
+      else readPackedVarintNumbers(r, ov);
     }
     assert.deepEqual(od, d);
     assert.deepEqual(of, f);
@@ -285,7 +319,7 @@ const errorCases: Array<{ name: string; hex: string; read: (r: ProtoReader) => v
   { name: 'unexpected end group', hex: '14', read: (r) => (r.tag(), r.skipUnknown()), re: /unexpected end-group/ },
   { name: 'unterminated group', hex: '130801', read: (r) => (r.tag(), r.skipUnknown()), re: /truncated group/ },
   { name: 'mismatched end group', hex: '131c', read: (r) => (r.tag(), r.skipUnknown()), re: /closes group 2/ },
-  { name: 'packed doubles bad len', hex: '0a03000000', read: (r) => (r.tag(), r.packedDoubles([])), re: /multiple/ },
+  { name: 'packed doubles bad len', hex: '0a03000000', read: (r) => (r.tag(), readPackedDoubles(r, [])), re: /multiple/ },
   {
     name: 'wrong wire type for known field',
     hex: '0d00000000',
@@ -301,7 +335,7 @@ const errorCases: Array<{ name: string; hex: string; read: (r: ProtoReader) => v
   {
     name: 'packed varints cannot run past the field',
     hex: '0a01ff01',
-    read: (r) => (r.tag(), r.packedVarintNumbers([])),
+    read: (r) => (r.tag(), readPackedVarintNumbers(r, [])),
     re: /truncated varint/,
   },
 ];
