@@ -110,17 +110,17 @@ service:
 `;
   writeFileSync(file, good);
   const p = startCli(file);
-  await waitFor(async () => (await fetch(`http://127.0.0.1:${ops}/readyz`)).status === 200);
+  await waitFor(async () => (await fetch(`http://127.0.0.1:${ops}/readyz`, { signal: AbortSignal.timeout(5000) })).status === 200);
   assert.equal((await fetch(`http://127.0.0.1:${ops}/healthz`)).status, 200);
 
   // An OTLP/JSON request is held by the 30 s batch, so it is in flight when SIGTERM comes.
   const body = JSON.stringify({
     resourceMetrics: [{ resource: { attributes: [{ key: 'service.name', value: { stringValue: 'cli-test' } }] }, scopeMetrics: [{ scope: { name: 's' }, metrics: [{ name: 'drained_gauge', gauge: { dataPoints: [{ asDouble: 1.5, timeUnixNano: '1700000000000000000' }] } }] }] }],
   });
-  const inflight = fetch(`http://127.0.0.1:${http}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  const inflight = fetch(`http://127.0.0.1:${http}/v1/metrics`, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(30_000) });
   inflight.catch(() => undefined); // awaited below; avoid an unhandled rejection if an earlier assertion fails
 
-  const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`)).text();
+  const text = await (await fetch(`http://127.0.0.1:${metrics}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
   assert.match(text, /otelcol_process_memory_rss/);
   const check = spawnSync(promtool(), ['check', 'metrics'], { input: text, encoding: 'utf8' });
   assert.equal(check.status, 0, `promtool check metrics:\n${check.stdout}${check.stderr}`);
@@ -128,13 +128,14 @@ service:
   writeFileSync(file, good.replace('verbosity: basic', 'verbosity: chatty'));
   p.child.kill('SIGHUP');
   await waitFor(() => p.lines.some((l) => l['msg'] === 'config reload rejected: invalid config, keeping the running one'));
-  assert.equal((await fetch(`http://127.0.0.1:${ops}/readyz`)).status, 200, 'still serving the old config');
+  assert.equal((await fetch(`http://127.0.0.1:${ops}/readyz`, { signal: AbortSignal.timeout(5000) })).status, 200, 'still serving the old config');
 
   await new Promise((r) => setTimeout(r, 200));
   p.child.kill('SIGTERM');
   const res = await inflight;
   assert.equal(res.status, 200, 'in-flight request completed during drain');
-  assert.equal(await p.exited, 0);
+  const code = await Promise.race([p.exited, new Promise<string>((r) => setTimeout(() => r('no exit within 30 s'), 30_000))]);
+  assert.equal(code, 0);
   const delivered = p.lines.find((l) => l['msg'] === 'Metrics' && l['data points'] === 1);
   assert.ok(delivered, 'the batched point reached the exporter before exit');
   assert.ok(p.lines.some((l) => l['msg'] === 'otel-bridge stopped'));
