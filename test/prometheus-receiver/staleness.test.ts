@@ -1,0 +1,120 @@
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import { cfg, find, job, startReceiver, startTarget, waitFor, type TargetServer, type TestReceiver } from './helpers.ts';
+
+const open: Array<TargetServer | TestReceiver> = [];
+after(async () => {
+  for (const o of open) await (o as { stop?: () => Promise<void> }).stop?.();
+  for (const o of open) await (o as { close?: () => Promise<void> }).close?.();
+});
+
+async function setup(body: string, jobExtra: Record<string, unknown> = {}) {
+  const t = await startTarget(body);
+  const r = await startReceiver(cfg(job('j', [t.address], jobExtra)));
+  open.push(t, r);
+  return { t, r };
+}
+
+const T0 = 1_700_000_000_000;
+const stale = (r: TestReceiver) => r.sink.last().filter((x) => x.stale).map((x) => `${x.name}${JSON.stringify(x.attrs)}`).sort();
+
+test('a series that disappears gets one stale marker at the next scrape time', async () => {
+  const { t, r } = await setup('a{x="1"} 1\na{x="2"} 2\n# TYPE c counter\nc_total 5\n');
+  await r.scrape('j', T0);
+  t.body = 'a{x="1"} 1\n';
+  await r.scrape('j', T0 + 15_000);
+  assert.deepEqual(stale(r), ['a{"x":"2"}', 'c_total{}']);
+  const m = r.sink.last().find((x) => x.stale)!;
+  assert.equal(m.time, BigInt(T0 + 15_000) * 1_000_000n);
+  assert.ok(Number.isNaN(m.value));
+  await r.scrape('j', T0 + 30_000);
+  assert.deepEqual(stale(r), [], 'only once');
+  t.body = 'a{x="1"} 1\na{x="2"} 3\n';
+  await r.scrape('j', T0 + 45_000);
+  assert.equal(find(r.sink.last(), 'a', { x: '2' })!.value, 3, 'comes back as a normal point');
+});
+
+test('histogram and summary go stale as whole points with their last layout', async () => {
+  const { t, r } = await setup(
+    '# TYPE h histogram\nh_bucket{le="1"} 1\nh_bucket{le="+Inf"} 2\nh_sum 3\nh_count 2\n# TYPE s summary\ns{quantile="0.5"} 1\ns_sum 2\ns_count 3\ng 1\n',
+  );
+  await r.scrape('j', T0);
+  t.body = 'g 1\n';
+  await r.scrape('j', T0 + 15_000);
+  const h = find(r.sink.last(), 'h')!;
+  assert.equal(h.stale, true);
+  assert.deepEqual(h.bounds, [1]);
+  assert.deepEqual(h.buckets, [0, 0]);
+  assert.ok(Number.isNaN(h.sum));
+  const s = find(r.sink.last(), 's')!;
+  assert.equal(s.stale, true);
+  assert.deepEqual(s.quantiles!.map((q) => q[0]), [0.5]);
+});
+
+test('a failed scrape: up=0 and every series stale; recovery scrapes normally', async () => {
+  const { t, r } = await setup('a 1\nb 2\n');
+  await r.scrape('j', T0);
+  t.status = 500;
+  await r.scrape('j', T0 + 15_000);
+  assert.deepEqual(stale(r), ['a{}', 'b{}']);
+  assert.equal(find(r.sink.last(), 'up')!.value, 0);
+  assert.equal(find(r.sink.last(), 'scrape_samples_scraped')!.value, 0);
+  await r.scrape('j', T0 + 30_000);
+  assert.deepEqual(stale(r), [], 'already stale');
+  t.status = 200;
+  await r.scrape('j', T0 + 45_000);
+  assert.equal(find(r.sink.last(), 'a')!.value, 1);
+  assert.equal(find(r.sink.last(), 'up')!.value, 1);
+});
+
+test('parse error mid-body: series parsed before the error stay tracked (Prometheus rollback semantics)', async () => {
+  const { t, r } = await setup('a 1\nb 2\nc 3\n');
+  await r.scrape('j', T0);
+  t.body = 'a 1\nthis is { not valid\nc 3\n';
+  await r.scrape('j', T0 + 15_000);
+  assert.equal(find(r.sink.last(), 'up')!.value, 0);
+  assert.deepEqual(stale(r), ['b{}', 'c{}']);
+  t.body = 'c 3\n';
+  await r.scrape('j', T0 + 30_000);
+  assert.deepEqual(stale(r), ['a{}']);
+});
+
+test('series with explicit timestamps are not tracked unless track_timestamps_staleness', async () => {
+  const off = await setup('a 1 1699999999000\nb 2\n');
+  await off.r.scrape('j', T0);
+  off.t.body = '';
+  await off.r.scrape('j', T0 + 15_000);
+  assert.deepEqual(stale(off.r), ['b{}']);
+  const on = await setup('a 1 1699999999000\nb 2\n', { track_timestamps_staleness: true });
+  await on.r.scrape('j', T0);
+  on.t.body = '';
+  await on.r.scrape('j', T0 + 15_000);
+  assert.deepEqual(stale(on.r), ['a{}', 'b{}']);
+  assert.equal(find(on.r.sink.last(), 'up')!.value, 1, 'an empty body is a successful empty scrape');
+});
+
+test('a removed target gets stale markers for its series and its report series', async () => {
+  const t = await startTarget('a 1\n');
+  const r = await startReceiver(cfg(job('j', [t.address])));
+  open.push(t, r);
+  await r.scrape('j', T0);
+  r.receiver.removeTargets('j', []);
+  // Simulate discovery dropping the target: the pool syncs with no groups.
+  (r.receiver as unknown as { jobs: Map<string, { pool: { sync(g: unknown[]): void } }> }).jobs.get('j')!.pool.sync([]);
+  await waitFor(() => r.sink.batches.length === 2, 2000, 'end-of-run batch');
+  assert.deepEqual(stale(r), ['a{}', 'scrape_duration_seconds{}', 'scrape_samples_post_metric_relabeling{}', 'scrape_samples_scraped{}', 'scrape_series_added{}', 'up{}']);
+  assert.equal(r.sink.last()[0]!.time, BigInt(T0 + 60_000) * 1_000_000n);
+  assert.equal(r.receiver.activeTargets().length, 0);
+});
+
+test('target_limit: every scrape of the pool fails with the limit error', async () => {
+  const t1 = await startTarget('a 1\n');
+  const t2 = await startTarget('a 1\n');
+  const r = await startReceiver(cfg(job('j', [t1.address, t2.address], { target_limit: 1 })));
+  open.push(t1, t2, r);
+  await r.scrape('j', T0);
+  const ts = r.receiver.activeTargets();
+  assert.equal(ts.length, 2);
+  for (const x of ts) assert.equal(x.lastError, 'target_limit exceeded (number of targets: 2, limit: 1)');
+  assert.equal(t1.requests.length + t2.requests.length, 0);
+});
