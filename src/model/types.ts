@@ -7,9 +7,10 @@
  * - 64-bit integers: timestamps (`*UnixNano`) and int64 values/attributes are `bigint`, so nothing is lost.
  *   Unsigned counts (`count`, `bucketCounts`, `zeroCount`) are `number`: exact up to 2^53, which no real
  *   histogram reaches (documented loss beyond that).
- * - `prom` on a data point is the cached Prometheus identity of that point (see prom.ts). Whoever changes a point's
- *   attributes, its metric's name/type/unit, or its resource/scope MUST reset `prom` to undefined (helpers in
- *   mutate.ts do it).
+ * - `prom` on a data point is the cached Prometheus identity of that point (see PromSeries below). Whoever changes a
+ *   point's attributes, its metric's name/type/unit, or its resource/scope MUST reset `prom` to undefined.
+ * - Stale markers: V8 may quiet NaN payloads kept in plain `number[]` arrays; keep values that may be the Prometheus
+ *   stale NaN in object fields or a Float64Array (the flag FLAG_NO_RECORDED_VALUE is the model's own marker).
  * See README.md in this folder for the whole picture.
  */
 
@@ -64,7 +65,7 @@ interface PointBase {
   startTimeUnixNano: bigint;
   timeUnixNano: bigint;
   flags: number;
-  /** Cached Prometheus identity; see prom.ts. Reset to undefined on any identity change. */
+  /** Cached Prometheus identity (see PromSeries). Reset to undefined on any identity change. */
   prom?: PromSeries | undefined;
 }
 
@@ -182,9 +183,11 @@ export interface MetricsData {
 
 /**
  * Cached Prometheus identity of one data point, built once by whoever knows it (the prometheus receiver from its
- * scrape cache, or the OTLP->Prometheus translator) and reused by every Prometheus path.
- * `labels` are sorted by name, unique, non-empty, and exclude `__name__`; `name` is the family name
- * (for histograms/summaries the base name without `_bucket`/`_sum`/`_count`).
+ * scrape cache) and reused by every Prometheus path.
+ * `labels` are sorted by name, unique, non-empty, and exclude `__name__`; `name` is the family name as scraped
+ * (for histograms/summaries the base name without `_bucket`/`_sum`/`_count`; for counters the name with `_total`
+ * when the exposition had it). Translators never trust `name`/`labels` for their own output: they memoise their
+ * per-options results in `cache` under their own Symbol (src/translate/prometheus/series-cache.ts).
  * `cache` is free for encoders to memoise bytes (e.g. remote-write label bytes) keyed by their own symbol.
  */
 export interface PromSeries {

@@ -104,3 +104,11 @@ describe('collector-contrib 2023 normalizeName (second opinion)', () => {
     });
   });
 });
+
+describe('isClassicMetricName', () => {
+  test('classic syntax [a-zA-Z_:][a-zA-Z0-9_:]*', async () => {
+    const { isClassicMetricName } = await import('../../src/translate/prometheus/metric-namer.ts');
+    for (const ok of ['a', '_a', ':a', 'a:b_c9', 'A_1']) assert.ok(isClassicMetricName(ok), ok);
+    for (const bad of ['', '1a', 'a-b', 'a.b', 'é', 'a b']) assert.ok(!isClassicMetricName(bad), bad);
+  });
+});

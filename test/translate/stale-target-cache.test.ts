@@ -168,3 +168,86 @@ describe('formatLabelFloat (Go FormatFloat f -1)', () => {
   ];
   for (const [v, want] of cases) test(`${v} -> ${want}`, () => assert.equal(formatLabelFloat(v), want));
 });
+
+describe('label plans per attribute-key shape', () => {
+  test('points sharing keys reuse the plan; other key orders/sets, empty values and collisions stay correct', () => {
+    const warnings: string[] = [];
+    const t = new PrometheusTranslator({ targetInfo: false, onWarning: (m) => warnings.push(m), externalLabels: { zone: 'z1' } });
+    const sink = new RecordingSink();
+    const stats = t.translate(
+      md([
+        {
+          ...base('g'),
+          type: 'gauge',
+          points: [
+            num(1, { attrs: { b: '1', a: '2' } }),
+            num(2, { attrs: { b: '3', a: '4' } }),
+            num(3, { attrs: { a: '5', b: '6' } }),
+            num(4, { attrs: { b: '', a: '7' } }),
+            num(5, { attrs: { 'x.y': 'p', x_y: 'q', zone: 'mine' } }),
+            num(6, { attrs: { 'x.y': 'r', x_y: 's', zone: '' } }),
+            num(7, { attrs: { b: '8', a: '9' } }),
+          ],
+        },
+      ]),
+      sink,
+    );
+    assert.deepEqual(sink.lines(), [
+      'g{a="2",b="1",job="svc",zone="z1"} 1',
+      'g{a="4",b="3",job="svc",zone="z1"} 2',
+      'g{a="5",b="6",job="svc",zone="z1"} 3',
+      'g{a="7",job="svc",zone="z1"} 4',
+      'g{job="svc",x_y="p;q",zone="mine"} 5',
+      'g{job="svc",x_y="r;s"} 6',
+      'g{a="9",b="8",job="svc",zone="z1"} 7',
+    ]);
+    assert.equal(stats.collisions, 2, 'counted per point');
+    assert.equal(warnings.length, 1, 'warned once per key shape');
+  });
+});
+
+describe('content cache for points without prom (OTLP input)', () => {
+  const batch = (svc: string, v: number) =>
+    md([{ ...base('g'), type: 'gauge', points: [num(v, { attrs: { a: '1' } }), num(v, { attrs: { a: '2' } })] }], { 'service.name': svc });
+
+  test('fresh point objects with the same content get the same cacheable SeriesRefs', () => {
+    const t = new PrometheusTranslator({ targetInfo: false });
+    const s1 = new RecordingSink();
+    t.translate(batch('svc', 1), s1);
+    const s2 = new RecordingSink();
+    t.translate(batch('svc', 2), s2);
+    assert.equal(s2.samples[0]!.ref, s1.samples[0]!.ref);
+    assert.equal(s2.samples[1]!.ref, s1.samples[1]!.ref);
+    assert.equal(s1.samples[0]!.ref.cacheable, true);
+    assert.equal(s2.samples[0]!.value, 2);
+    const s3 = new RecordingSink();
+    t.translate(batch('other', 3), s3);
+    assert.notEqual(s3.samples[0]!.ref, s1.samples[0]!.ref, 'different resource context, different entry');
+    assert.deepEqual(s3.lines(), ['g{a="1",job="other"} 3', 'g{a="2",job="other"} 3']);
+  });
+
+  test('disabled with seriesCacheSize 0 (refs not cacheable); bounded by two generations', () => {
+    const off = new PrometheusTranslator({ targetInfo: false, seriesCacheSize: 0 });
+    const a = new RecordingSink();
+    const b = new RecordingSink();
+    off.translate(batch('svc', 1), a);
+    off.translate(batch('svc', 1), b);
+    assert.notEqual(a.samples[0]!.ref, b.samples[0]!.ref);
+    assert.equal(a.samples[0]!.ref.cacheable, false);
+    const small = new PrometheusTranslator({ targetInfo: false, seriesCacheSize: 1 });
+    for (let i = 0; i < 5; i++) small.translate(batch(`svc${i}`, i), new RecordingSink());
+    assert.ok(small.content!.size <= 2, `size ${small.content!.size}`);
+  });
+
+  test('entries age out after metricExpirationMs without being seen', () => {
+    let now = 0;
+    const t = new PrometheusTranslator({ targetInfo: false, metricExpirationMs: 1000, now: () => now });
+    const s1 = new RecordingSink();
+    t.translate(batch('svc', 1), s1);
+    now += 1500;
+    t.translate(md([]), new RecordingSink()); // rotation 1: entries become old
+    now += 1500;
+    t.translate(md([]), new RecordingSink()); // rotation 2: forgotten
+    assert.equal(t.content!.size, 0);
+  });
+});
