@@ -14,9 +14,10 @@ import { relabelFactory } from './processors/relabel/processor.ts';
 import { filterFactory } from './processors/filter/processor.ts';
 import { deltaToCumulativeFactory } from './processors/deltatocumulative/processor.ts';
 import { memoryLimiterFactory } from './processors/memorylimiter/processor.ts';
+import { aggregateFactory } from './processors/aggregate/processor.ts';
 import { prometheusExporterFactory } from './exporters/prometheus/exporter.ts';
 import { prwExporterFactory } from './exporters/prometheusremotewrite/exporter.ts';
 
 export function builtinRegistry(): Registry {
-  return new Registry().register(healthCheckFactory, debugFactory, batchFactory, otlpReceiverFactory, bearerTokenAuthFactory, basicAuthFactory, fileStorageFactory, otlpExporterFactory, otlpHttpExporterFactory, prometheusReceiverFactory, relabelFactory, filterFactory, deltaToCumulativeFactory, memoryLimiterFactory, prometheusExporterFactory, prwExporterFactory);
+  return new Registry().register(healthCheckFactory, debugFactory, batchFactory, otlpReceiverFactory, bearerTokenAuthFactory, basicAuthFactory, fileStorageFactory, otlpExporterFactory, otlpHttpExporterFactory, prometheusReceiverFactory, relabelFactory, filterFactory, deltaToCumulativeFactory, memoryLimiterFactory, aggregateFactory, prometheusExporterFactory, prwExporterFactory);
 }

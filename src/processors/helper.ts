@@ -46,9 +46,10 @@ export function createProcessor(settings: CreateSettings, next: Consumer, logic:
         c.dropped.add(n, { reason: 'skipped' });
         return;
       }
-      const m = out === md ? n : countDataPoints(out);
+      // Always recount: a processor may drop points in place and return the same object.
+      const m = countDataPoints(out);
       c.outgoing.add(m, otel);
-      if (m === 0 && out.resourceMetrics.length === 0) return;
+      if (out.resourceMetrics.length === 0) return;
       await next.consume(out, ctx);
     },
     start: (host: Host) => logic.start?.(host) ?? Promise.resolve(),
