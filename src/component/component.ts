@@ -35,6 +35,11 @@ export interface Component {
   prepareShutdown?(): void;
 }
 
+/** Optional capability of a mutating processor: it keeps MetricsData.encoded correct itself (e.g. batch). */
+export interface EncodingAware {
+  readonly preservesEncoding?: boolean;
+}
+
 export interface ProcessorComponent extends Component, Consumer {}
 export interface ExporterComponent extends Component, Consumer {}
 

@@ -111,5 +111,7 @@ function cloneResourceMetrics(rm: ResourceMetrics): ResourceMetrics {
 }
 
 export function cloneMetricsData(md: MetricsData): MetricsData {
-  return { resourceMetrics: md.resourceMetrics.map(cloneResourceMetrics) };
+  const out: MetricsData = { resourceMetrics: md.resourceMetrics.map(cloneResourceMetrics) };
+  if (md.encoded !== undefined) out.encoded = md.encoded; // an equal copy is described by the same bytes
+  return out;
 }

@@ -179,6 +179,13 @@ export interface ResourceMetrics {
 /** ExportMetricsServiceRequest / MetricsData. */
 export interface MetricsData {
   resourceMetrics: ResourceMetrics[];
+  /**
+   * The exact OTLP protobuf encoding (ExportMetricsServiceRequest) of this data as received, when a receiver had it
+   * and nothing has changed the data since. OTLP exporters send it as is instead of re-encoding. The service strips
+   * it before every processor that mutates data (unless the processor declares `preservesEncoding` and keeps it
+   * right itself), so a processor can never forward stale bytes.
+   */
+  encoded?: Uint8Array | undefined;
 }
 
 /**

@@ -8,7 +8,7 @@
  * it, so receivers stop taking data first and exporters flush last. Shutdown is bounded by `shutdownTimeoutMs`.
  */
 import type { Logger } from 'pino';
-import type { Component, CreateSettings, ExporterFactory, ExtensionFactory, Kind, ProcessorFactory, ReceiverFactory } from '../component/component.ts';
+import type { Component, CreateSettings, EncodingAware, ExporterFactory, ExtensionFactory, Kind, ProcessorFactory, ReceiverFactory } from '../component/component.ts';
 import type { Consumer } from '../consumer/consumer.ts';
 import { fanOut } from '../consumer/fanout.ts';
 import type { GatewayConfig } from '../config/types.ts';
@@ -83,7 +83,7 @@ export class Service {
         const s = this.settings('processor', id, pid);
         const proc = (cc.factory as ProcessorFactory).create(s, cc.config, next);
         this.add('processor', id, cc.type, pid, s, proc);
-        next = proc;
+        next = proc.mutatesData && !(proc as EncodingAware).preservesEncoding ? stripEncoding(proc) : proc;
       }
       pipelineHeads.set(pid, next);
     }
@@ -185,4 +185,15 @@ function safeStatus(c: Component): Record<string, unknown> | undefined {
   } catch (err) {
     return { error: (err as Error).message };
   }
+}
+
+/** Drops the received encoding before a processor that may change the data (see MetricsData.encoded). */
+function stripEncoding(c: Consumer): Consumer {
+  return {
+    mutatesData: c.mutatesData,
+    consume(md, ctx) {
+      md.encoded = undefined;
+      return c.consume(md, ctx);
+    },
+  };
 }

@@ -22,6 +22,8 @@ export const recorders = new Map<string, Recorder>();
 export class Recorder implements ExporterComponent {
   readonly mutatesData: boolean;
   readonly batches: MetricsData[] = [];
+  /** MetricsData.encoded of each recorded batch (undefined when it had none). */
+  readonly encodings: (Uint8Array | undefined)[] = [];
   private readonly id: string;
   private readonly cfg: z.output<typeof recordSchema>;
   constructor(id: string, cfg: z.output<typeof recordSchema>) {
@@ -41,7 +43,11 @@ export class Recorder implements ExporterComponent {
     if (this.cfg.fail === 'permanent') throw PipelineError.permanent('TEST', 'test exporter rejects');
     if (this.cfg.fail === 'retryable') throw PipelineError.retryable('TEST', 'test exporter is down');
     if (this.cfg.fail === 'backpressure') throw PipelineError.backpressure('TEST', 'test exporter is full', 3);
-    this.batches.push(cloneMetricsData(md));
+    const copy = cloneMetricsData(md);
+    // Tests compare the model; the pass-through bytes are kept apart for the tests that check them.
+    this.encodings.push(copy.encoded);
+    delete copy.encoded;
+    this.batches.push(copy);
     if (this.cfg.mutate) for (const rm of md.resourceMetrics) for (const sm of rm.scopeMetrics) for (const m of sm.metrics) m.name = `mutated_by_${this.id}`;
   }
   names(): string[] {

@@ -67,7 +67,7 @@ export function normalise(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(normalise);
   if (v !== null && typeof v === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of Object.entries(v)) if (k !== 'prom' && x !== undefined) out[k] = normalise(x);
+    for (const [k, x] of Object.entries(v)) if (k !== 'prom' && k !== 'encoded' && x !== undefined) out[k] = normalise(x);
     return out;
   }
   return v;

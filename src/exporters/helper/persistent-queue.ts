@@ -133,7 +133,7 @@ export class PersistentQueueSender {
       await new Promise<void>((r) => this.spaceWaiters.push(r));
       if (this.closed) throw stopped();
     }
-    const payload = encodeExportMetricsRequest(md);
+    const payload = md.encoded ?? encodeExportMetricsRequest(md);
     this.appending++;
     let rec: LogRecord;
     try {

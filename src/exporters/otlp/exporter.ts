@@ -15,7 +15,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
   configSchema: otlpExporterSchema,
   create: (settings, config) =>
     new OtlpExporterBase(settings, config, new GrpcTransport(config, `exporter ${settings.id}`), {
-      encode: encodeExportMetricsRequest,
+      encode: (md) => md.encoded ?? encodeExportMetricsRequest(md),
       fromStored: (b) => b,
     }),
 };

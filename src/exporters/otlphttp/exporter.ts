@@ -18,7 +18,7 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
   create: (settings, config) => {
     const json = config.encoding === 'json';
     return new OtlpExporterBase(settings, config, new HttpTransport(config, `exporter ${settings.id}`), {
-      encode: json ? (md) => utf8.encode(encodeExportMetricsRequestJson(md)) : encodeExportMetricsRequest,
+      encode: json ? (md) => utf8.encode(encodeExportMetricsRequestJson(md)) : (md) => md.encoded ?? encodeExportMetricsRequest(md),
       fromStored: json ? (b) => utf8.encode(encodeExportMetricsRequestJson(decodeExportMetricsRequest(b))) : (b) => b,
     });
   },

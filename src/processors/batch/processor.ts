@@ -36,10 +36,14 @@ interface Pending {
   ctx: ConsumeContext;
   waiters: { resolve: () => void; reject: (e: unknown) => void }[];
   timer: NodeJS.Timeout | undefined;
+  /** Received encodings of every part, in order, while all parts had one (protobuf messages concatenate). */
+  encodedParts: Uint8Array[] | undefined;
 }
 
 class BatchProcessor implements ProcessorComponent {
   readonly mutatesData = true;
+  /** Keeps MetricsData.encoded right: concatenated for merged batches, dropped for split ones. */
+  readonly preservesEncoding = true;
   private readonly cfg: BatchConfig;
   private readonly next: Consumer;
   private readonly pending = new Map<string, Pending>();
@@ -78,10 +82,12 @@ class BatchProcessor implements ProcessorComponent {
         this.counters.dropped.add(points, { reason: 'metadata_cardinality_limit' });
         return Promise.reject(PipelineError.permanent('OB_BATCH_CARDINALITY', `too many distinct metadata values for metadata_keys (limit ${this.cfg.metadata_cardinality_limit})`, points));
       }
-      p = { md: { resourceMetrics: [] }, points: 0, ctx, waiters: [], timer: undefined };
+      p = { md: { resourceMetrics: [] }, points: 0, ctx, waiters: [], timer: undefined, encodedParts: [] };
       this.pending.set(key, p);
     }
     appendMetrics(p.md, md);
+    if (md.encoded !== undefined && p.encodedParts !== undefined) p.encodedParts.push(md.encoded);
+    else p.encodedParts = undefined;
     p.points += points;
     const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
     if (this.draining || this.cfg.send_batch_size === 0 || p.points >= this.cfg.send_batch_size) {
@@ -112,7 +118,11 @@ class BatchProcessor implements ProcessorComponent {
         if (part.resourceMetrics.length === 0) break;
         sends.push(this.send(part, n, p.ctx));
       }
-    } else sends.push(this.send(p.md, p.points, p.ctx));
+    } else {
+      const parts = p.encodedParts;
+      if (parts !== undefined && parts.length > 0) p.md.encoded = parts.length === 1 ? parts[0] : Buffer.concat(parts);
+      sends.push(this.send(p.md, p.points, p.ctx));
+    }
     const all = Promise.all(sends).then(
       () => p.waiters.forEach((w) => w.resolve()),
       (err) => p.waiters.forEach((w) => w.reject(err)),

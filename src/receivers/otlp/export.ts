@@ -67,6 +67,7 @@ export class ExportHandler {
     const rej = dropInvalidPoints(md);
     let partial: ExportMetricsPartialSuccess | undefined;
     if (rej.rejected > 0) {
+      md.encoded = undefined; // the data changed: the received bytes no longer describe it
       partial = { rejectedDataPoints: rej.rejected, errorMessage: rejectionMessage(rej) };
       this.obs.rejected(rej.rejected, transport, 'invalid_data_point');
       const now = Date.now();

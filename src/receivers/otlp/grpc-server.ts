@@ -155,6 +155,7 @@ export class OtlpGrpcServer {
       let md;
       try {
         md = decodeExportMetricsRequest(bytes);
+        md.encoded = bytes; // pass-through: see MetricsData.encoded
       } catch (err) {
         if (!(err instanceof ProtoDecodeError)) throw err;
         const msg = `cannot decode protobuf ExportMetricsServiceRequest: ${err.message}`;

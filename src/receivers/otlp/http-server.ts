@@ -217,7 +217,11 @@ export class OtlpHttpServer {
 
 function decodeBody(enc: Encoding, body: Uint8Array): MetricsData {
   try {
-    if (enc === 'proto') return decodeExportMetricsRequest(body);
+    if (enc === 'proto') {
+      const md = decodeExportMetricsRequest(body);
+      md.encoded = body; // pass-through: see MetricsData.encoded
+      return md;
+    }
     return decodeExportMetricsRequestJson(Buffer.from(body.buffer, body.byteOffset, body.length).toString('utf8'));
   } catch (err) {
     if (err instanceof ProtoDecodeError) {
