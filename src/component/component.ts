@@ -4,6 +4,16 @@
  * - `shutdown()` is safe without start and safe twice; it resolves when in-flight work is flushed or given up.
  * - `status()` (optional) returns a small JSON-able object for the status page (state, targets, queue sizes...).
  * Start order: extensions, exporters, processors (last to first), receivers; shutdown in reverse.
+ * State across a config reload (optional, both halves):
+ * - `handOver()` is called on each component of the old generation during a reload (or on a new generation that
+ *   failed to start, before the old config is restored), before any `prepareShutdown()`/`shutdown()` of that
+ *   generation. It returns opaque state for its successor (or undefined) and stays otherwise running: `shutdown()`
+ *   follows, and may finish the state (e.g. let an in-flight scrape complete) but must not use it after it resolved.
+ *   It may be called on a component that was created but never started: it then returns what it was given in
+ *   `CreateSettings.previous` (still unused), so state survives a failed reload.
+ * - The new component with the same kind, type, id (and pipeline, for processors) gets that value in
+ *   `CreateSettings.previous`, and only after the old one's `shutdown()` resolved. It owns it from `start()` on and
+ *   must not trust its shape blindly (check a version tag); never set on the first start or without a reload.
  */
 import type { Logger } from 'pino';
 import type { z } from 'zod';
@@ -33,6 +43,8 @@ export interface Component {
    * further data through without delay), so in-flight receiver requests can complete while receivers drain.
    */
   prepareShutdown?(): void;
+  /** Reload only: state for the next generation's component with the same id and type (see the header). */
+  handOver?(): unknown;
 }
 
 /** Optional capability of a mutating processor: it keeps MetricsData.encoded correct itself (e.g. batch). */
@@ -51,6 +63,8 @@ export interface CreateSettings {
   readonly pipeline?: string;
   readonly logger: Logger;
   readonly telemetry: ComponentTelemetry;
+  /** Reload only: what the previous generation's component with the same kind/type/id handed over (see the header). */
+  readonly previous?: unknown;
 }
 
 interface FactoryBase<C> {

@@ -4,6 +4,9 @@
  * Reload: the new config is validated first; if invalid, it is logged and the running generation keeps serving.
  * If valid, the old generation is shut down (ports are released) and the new one started; if the new one fails to
  * start, the old config is started again.
+ * State across reload: before the old generation shuts down, its components hand over state (Component.handOver)
+ * to the components of the new one (CreateSettings.previous). If the new generation fails to start, it hands over in
+ * turn (components that never started give back what they got), so the restored old config gets the state.
  */
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
@@ -14,7 +17,7 @@ import type { GatewayConfig } from '../config/types.ts';
 import { effectiveTelemetry } from '../telemetry/config.ts';
 import { SelfTelemetry } from '../telemetry/self-telemetry.ts';
 import { redactConfig } from './redact.ts';
-import { Service } from './service.ts';
+import { Service, type Handover } from './service.ts';
 import type { StatusSource } from './host.ts';
 import { VERSION } from '../version.ts';
 
@@ -64,12 +67,23 @@ export class Gateway implements StatusSource {
     if (this.opts.watchFiles !== false) this.watchConfigFiles();
   }
 
-  private async run(config: GatewayConfig): Promise<void> {
-    const svc = new Service(config, this.logger, this.telemetry);
+  /** Reload state a failed `run` left over (what its components handed back), for the restored config. */
+  private leftover: Handover = new Map();
+
+  private async run(config: GatewayConfig, previous: Handover = new Map()): Promise<void> {
+    let svc: Service;
+    try {
+      svc = new Service(config, this.logger, this.telemetry, previous);
+    } catch (err) {
+      this.leftover = previous;
+      throw err;
+    }
     this.service = svc;
     try {
       await svc.start(this);
+      this.leftover = new Map();
     } catch (err) {
+      this.leftover = previous.size > 0 ? svc.handOver() : new Map();
       await svc.shutdown(this.timeout(config));
       throw err;
     }
@@ -101,11 +115,13 @@ export class Gateway implements StatusSource {
     }
     this.state = 'reloading';
     this.logger.info({ reason }, 'reloading config');
+    const handover = old.handOver();
     await old.shutdown(this.timeout(old.config));
     try {
       this.logger.level = next.service.telemetry.logs.level;
       await this.telemetry.configure(effectiveTelemetry(next.service.telemetry));
-      await this.run(next);
+      this.leftover = handover;
+      await this.run(next, handover);
       this.reloads.ok++;
       this.reloads.lastAt = new Date().toISOString();
       this.state = 'running';
@@ -116,7 +132,9 @@ export class Gateway implements StatusSource {
       this.reloads.lastError = (err as Error).message;
       this.logger.error({ err: (err as Error).message }, 'new config failed to start; restoring the previous config');
       await this.telemetry.configure(effectiveTelemetry(old.config.service.telemetry));
-      await this.run(old.config);
+      const back = this.leftover;
+      this.leftover = new Map();
+      await this.run(old.config, back);
       this.state = 'running';
       return false;
     }

@@ -6,6 +6,8 @@
  * instance shared by the pipelines that list it.
  * Order: start extensions, exporters, processors (last to first in each pipeline), receivers; shutdown reverses
  * it, so receivers stop taking data first and exporters flush last. Shutdown is bounded by `shutdownTimeoutMs`.
+ * Reload state: `handOver()` (before `shutdown()`) collects each component's `handOver?.()` keyed by `handoverKey`;
+ * the next generation is constructed with that map and gives each component its entry as `settings.previous`.
  */
 import type { Logger } from 'pino';
 import type { Component, CreateSettings, EncodingAware, ExporterFactory, ExtensionFactory, Kind, ProcessorFactory, ReceiverFactory } from '../component/component.ts';
@@ -30,6 +32,13 @@ export interface ComponentNode {
   error: string | undefined;
 }
 
+/** Identity of a component across generations: kind, type, id and (processors) pipeline. */
+export function handoverKey(kind: Kind, type: string, id: string, pipeline: string | undefined): string {
+  return `${kind}\u0000${type}\u0000${id}\u0000${pipeline ?? ''}`;
+}
+
+export type Handover = ReadonlyMap<string, unknown>;
+
 export class Service {
   readonly config: GatewayConfig;
   readonly nodes: ComponentNode[] = [];
@@ -38,23 +47,49 @@ export class Service {
   private readonly telemetry: SelfTelemetry;
   private started = false;
   private stopped = false;
+  private handedOver = false;
+  private readonly previous: Handover;
 
-  constructor(config: GatewayConfig, logger: Logger, telemetry: SelfTelemetry) {
+  /** `previous`: what the last generation handed over (reload only). */
+  constructor(config: GatewayConfig, logger: Logger, telemetry: SelfTelemetry, previous: Handover = new Map()) {
     this.config = config;
     this.logger = logger;
     this.telemetry = telemetry;
+    this.previous = previous;
     this.build();
   }
 
-  private settings(kind: Kind, id: string, pipeline?: string): CreateSettings {
+  private settings(kind: Kind, type: string, id: string, pipeline?: string): CreateSettings {
     const extra: Record<string, string> = pipeline === undefined ? {} : { pipeline };
-    return {
+    const s: CreateSettings = {
       id,
       kind,
       pipeline,
       logger: componentLogger(this.logger, kind, id, pipeline),
       telemetry: this.telemetry.forComponent(kind, id, extra),
     };
+    const prev = this.previous.get(handoverKey(kind, type, id, pipeline));
+    return prev === undefined ? s : { ...s, previous: prev };
+  }
+
+  /**
+   * Reload: collects every component's `handOver()` before `shutdown()`; once per generation (later calls give an
+   * empty map). A component that throws hands over nothing.
+   */
+  handOver(): Handover {
+    const out = new Map<string, unknown>();
+    if (this.handedOver || this.stopped) return out;
+    this.handedOver = true;
+    for (const n of this.nodes) {
+      if (n.component.handOver === undefined) continue;
+      try {
+        const st = n.component.handOver();
+        if (st !== undefined) out.set(handoverKey(n.kind, n.type, n.id, n.pipeline), st);
+      } catch (err) {
+        this.logger.warn({ id: n.id, err: (err as Error).message }, 'handOver failed; the component starts fresh');
+      }
+    }
+    return out;
   }
 
   private add(kind: Kind, id: string, type: string, pipeline: string | undefined, s: CreateSettings, component: Component): void {
@@ -64,12 +99,12 @@ export class Service {
   private build(): void {
     const cfg = this.config;
     for (const [id, cc] of cfg.extensions) {
-      const s = this.settings('extension', id);
+      const s = this.settings('extension', cc.type, id);
       this.add('extension', id, cc.type, undefined, s, (cc.factory as ExtensionFactory).create(s, cc.config));
     }
     const exporters = new Map<string, Consumer & Component>();
     for (const [id, cc] of cfg.exporters) {
-      const s = this.settings('exporter', id);
+      const s = this.settings('exporter', cc.type, id);
       const e = (cc.factory as ExporterFactory).create(s, cc.config);
       exporters.set(id, e);
       this.add('exporter', id, cc.type, undefined, s, e);
@@ -80,7 +115,7 @@ export class Service {
       for (let i = p.processors.length - 1; i >= 0; i--) {
         const id = p.processors[i]!;
         const cc = cfg.processors.get(id)!;
-        const s = this.settings('processor', id, pid);
+        const s = this.settings('processor', cc.type, id, pid);
         const proc = (cc.factory as ProcessorFactory).create(s, cc.config, next);
         this.add('processor', id, cc.type, pid, s, proc);
         next = proc.mutatesData && !(proc as EncodingAware).preservesEncoding ? stripEncoding(proc) : proc;
@@ -89,7 +124,7 @@ export class Service {
     }
     for (const [id, cc] of cfg.receivers) {
       const heads = [...cfg.service.pipelines.values()].filter((p) => p.receivers.includes(id)).map((p) => pipelineHeads.get(p.id)!);
-      const s = this.settings('receiver', id);
+      const s = this.settings('receiver', cc.type, id);
       this.add('receiver', id, cc.type, undefined, s, (cc.factory as ReceiverFactory).create(s, cc.config, fanOut(heads)));
     }
   }

@@ -1,6 +1,8 @@
 /**
  * Test-only components, registered next to the built-ins:
- *   receiver  `testpush`:  exposes `pushInto(id, md)` so a test can feed a pipeline directly
+ *   receiver  `testpush`:  exposes `pushInto(id, md)` so a test can feed a pipeline directly; with `handover: true`
+ *             it hands `{generation}` over on reload (generation + 1 of what it got; what it got if never started)
+ *             and records the `settings.previous` each instance was created with in `handovers`
  *   processor `testmutate`: rewrites every metric name (prefix) in place (mutatesData = true)
  *   exporter  `testrecord`: records every batch it receives; options: mutate (rename in place after recording a
  *             copy), delay_ms (slow consumer), fail ("permanent" | "retryable" | "backpressure")
@@ -18,6 +20,8 @@ import type { Registry } from '../../src/component/registry.ts';
 export const events: string[] = [];
 export const receivers = new Map<string, { next: Consumer }>();
 export const recorders = new Map<string, Recorder>();
+/** testpush with `handover: true`: the `settings.previous` of every instance created, in creation order. */
+export const handovers: Array<{ id: string; previous: unknown }> = [];
 
 export class Recorder implements ExporterComponent {
   readonly mutatesData: boolean;
@@ -61,14 +65,17 @@ const recordSchema = z.strictObject({
   fail: z.enum(['none', 'permanent', 'retryable', 'backpressure']).default('none'),
 });
 
-const pushFactory: ReceiverFactory<{ port?: number }> = {
+const pushFactory: ReceiverFactory<{ port?: number; handover?: boolean }> = {
   kind: 'receiver',
   type: 'testpush',
-  configSchema: z.strictObject({ port: z.number().optional() }) as z.ZodType<{ port?: number }>,
+  configSchema: z.strictObject({ port: z.number().optional(), handover: z.boolean().optional() }) as z.ZodType<{ port?: number; handover?: boolean }>,
   listenAddresses: (c) => (c.port ? [`0.0.0.0:${c.port}`] : []),
-  create: (s, _c, next) => {
+  create: (s, c, next) => {
+    let started = false;
+    if (c.handover === true) handovers.push({ id: s.id, previous: s.previous });
     const comp: Component = {
       async start() {
+        started = true;
         events.push(`start receiver ${s.id}`);
         receivers.set(s.id, { next });
       },
@@ -77,6 +84,9 @@ const pushFactory: ReceiverFactory<{ port?: number }> = {
         receivers.delete(s.id);
       },
     };
+    if (c.handover === true) {
+      comp.handOver = () => (started ? { generation: ((s.previous as { generation?: number } | undefined)?.generation ?? 0) + 1 } : s.previous);
+    }
     return comp;
   },
 };

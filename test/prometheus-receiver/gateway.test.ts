@@ -43,10 +43,15 @@ test('scheduled scrapes on a fixed grid through a whole gateway; targets on the 
   await waitFor(() => rec.batches.length >= 4, 5000, 'four scrapes');
   const ups = rec.batches.flatMap((b) => rows(b)).filter((r) => r.name === 'up');
   assert.ok(ups.every((u) => u.value === 1));
-  for (let i = 1; i < ups.length; i++) {
-    const d = Number(ups[i]!.time - ups[i - 1]!.time) / 1e6;
-    assert.ok(Math.abs(d - 200) <= 25, `scrapes 200 ms apart, got ${d}`);
-  }
+  // Scrapes stay on the 200 ms grid: no drift accumulates. One late tick is tolerated (a loaded CI machine can delay
+  // a timer), but the next scrape must come back to the grid.
+  const t0 = ups[0]!.time;
+  const offGrid = ups.map((u) => {
+    const ms = Number(u.time - t0) / 1e6;
+    return Math.abs(ms - Math.round(ms / 200) * 200);
+  });
+  assert.ok(offGrid.filter((o) => o > 25).length <= 1, `scrape times off the 200 ms grid by ${offGrid.map((o) => o.toFixed(0)).join(', ')} ms`);
+  assert.ok(offGrid.at(-1)! <= 25, `last scrape back on the grid, off by ${offGrid.at(-1)} ms`);
   const status = (await (await fetch(`http://127.0.0.1:${port}/api/v1/status`)).json()) as { components: Array<{ id: string; details?: { targets?: Array<Record<string, unknown>> } }> };
   const targets = status.components.find((c) => c.id === 'prometheus')!.details!.targets!;
   assert.equal(targets.length, 1);

@@ -167,13 +167,14 @@ export interface TestReceiver {
   scrape(job: string, ts?: number): Promise<void>;
 }
 
-export async function startReceiver(config: unknown, opts: { manual?: boolean; mutates?: boolean } = {}): Promise<TestReceiver> {
+/** `previous`: what a receiver's `handOver()` returned (reload tests). */
+export async function startReceiver(config: unknown, opts: { manual?: boolean; mutates?: boolean; previous?: unknown } = {}): Promise<TestReceiver> {
   const cfg = prometheusReceiverSchema.parse(config);
   const { logs, logger } = memoryLogger();
   const sink = new Sink();
   sink.mutatesData = opts.mutates ?? false;
   const telemetry = new SelfTelemetry().forComponent('receiver', 'prometheus');
-  const receiver = new PrometheusReceiver({ id: 'prometheus', kind: 'receiver', logger, telemetry }, cfg, sink, { manualScrapes: opts.manual ?? true });
+  const receiver = new PrometheusReceiver({ id: 'prometheus', kind: 'receiver', logger, telemetry, previous: opts.previous }, cfg, sink, { manualScrapes: opts.manual ?? true });
   const ops = new OpsRoutes();
   await receiver.start({ getExtension: () => undefined, ops });
   return {

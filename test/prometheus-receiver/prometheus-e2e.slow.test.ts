@@ -5,6 +5,8 @@
  * set of series that got stale markers must be equal.
  * Targets change by phase (4 s each, >= 3 scrapes at 1 s): a series vanishes, a target answers 500, one times out,
  * one serves an invalid body mid-way, one is removed from file_sd (end-of-run staleness).
+ * Job `node` scrapes Debian's `prometheus-node-exporter` (default collectors, 127.0.0.1 only): its values move between
+ * the two scrapers' requests, so for it the label sets, metric families and `up` are compared, not values.
  * Known, deliberate difference not exercised here: samples with explicit timestamps older than Prometheus's TSDB head
  * accepts ("out of bounds") are dropped by Prometheus's storage, not by its scrape; the receiver forwards them.
  */
@@ -18,7 +20,7 @@ import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { decodeWriteRequest, uncompressBlock } from '../../src/codec/remotewrite/index.ts';
 import type { MetricsData } from '../../src/model/types.ts';
-import { prometheus } from '../helpers/peers.ts';
+import { nodeExporter, prometheus } from '../helpers/peers.ts';
 import { PrometheusTranslator } from '../../src/translate/prometheus/translator.ts';
 import { isStaleNaN } from '../../src/translate/prometheus/values.ts';
 import { freePort } from '../helpers/ports.ts';
@@ -79,6 +81,15 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
   const slow = await mk(() => 's 1\n');
   const invalid = await mk(() => (phase === 1 ? 'p 1\nthis is not { valid\nq 2\n' : 'p 1\nq 2\n'));
   const removed = await mk(() => 'r 1\n');
+  const nePort = await freePort();
+  const ne: ChildProcess = spawn(nodeExporter(), [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: 'ignore' });
+  cleanup.push(() => new Promise<void>((r) => (ne.exitCode !== null ? r() : (ne.once('exit', () => r()), ne.kill('SIGTERM')))));
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`http://127.0.0.1:${nePort}/metrics`).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 100) throw new Error('node exporter did not come up');
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const sdFile = join(dir, 'targets.json');
   const writeSd = (list: TargetServer[]) => writeFileSync(sdFile, JSON.stringify([{ targets: list.map((t) => t.address), labels: { src: 'file' } }]));
   writeSd([removed]);
@@ -96,6 +107,7 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
           { source_labels: ['code'], regex: '(.*)', target_label: 'status', replacement: 's$1' },
         ],
       },
+      { job_name: 'node', static_configs: [{ targets: [`127.0.0.1:${nePort}`] }] },
     ],
   };
 
@@ -125,7 +137,7 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
   cleanup.push(() => ours.stop());
 
   const upCount = (store: Store) => [...store.keys()].filter((k) => k.startsWith('__name__="up"')).length;
-  await waitFor(() => upCount(theirs) >= 6 && upCount(new Map(translateAll(ours.sink.batches))) >= 6, 30_000, 'both scraping every target');
+  await waitFor(() => upCount(theirs) >= 7 && upCount(new Map(translateAll(ours.sink.batches))) >= 7, 30_000, 'both scraping every target');
   await new Promise((r) => setTimeout(r, 2500));
   phase = 1;
   failing.status = 500;
@@ -156,8 +168,16 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
     assert.ok(st.some((k) => re.test(k)), `a stale marker matching ${re}`);
   }
   assert.ok(!st.some((k) => /^__name__="p",/.test(k)), 'p was parsed before the error: no stale marker (Prometheus rollback semantics)');
+  // node exporter: same metric families and label sets (checked above with everything else), up = 1 throughout.
+  const isNode = (k: string) => k.includes(',job="node"');
+  const families = (s: Store) => [...new Set([...s.keys()].filter(isNode).map((k) => k.slice(0, k.indexOf(','))))].sort();
+  assert.ok(families(theirs).length > 50, `node exporter families scraped by Prometheus: ${families(theirs).length}`);
+  assert.deepEqual(families(mine), families(theirs), 'node exporter metric families');
+  const nodeUp = (s: Store) => [...s].filter(([k]) => isNode(k) && k.startsWith('__name__="up"')).map(([, v]) => [...v.values].join());
+  assert.deepEqual(nodeUp(mine), ['1']);
+  assert.deepEqual(nodeUp(theirs), ['1']);
   for (const [k, v] of theirs) {
-    if (ignore(k) || k.startsWith('__name__="scrape_')) continue;
+    if (ignore(k) || k.startsWith('__name__="scrape_') || isNode(k)) continue;
     assert.deepEqual([...mine.get(k)!.values].sort(), [...v.values].sort(), `values of ${k}`);
   }
 });

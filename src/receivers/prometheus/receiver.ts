@@ -7,6 +7,14 @@
  *   ops server, starts discovery (static targets scrape right away, at their offsets).
  * - shutdown(): discovery stops, loops stop without stale markers (as Prometheus on exit), in-flight scrapes and
  *   pushes settle, the API stops serving this receiver. Safe without start and twice.
+ * - Reload (Component.handOver): `handOver()` returns a state object that `shutdown()` fills with every loop, stopped
+ *   gracefully (in-flight scrapes and pushes finish on the old pipeline) instead of aborted. The next receiver adopts
+ *   them before discovery starts: loops of a job whose config (and the receiver's external labels, counter start
+ *   mode, attribute sharing) is unchanged continue with their caches when discovery brings their target back.
+ *   Loops whose target is gone (job removed, or no longer discovered) write end-of-run stale markers through the new
+ *   pipeline, as on target removal. A changed job's continuing targets get fresh loops (fresh caches; the old loop
+ *   ends without stale markers, so series only the old metric relabeling produced are not staled).
+ *   Never started: `handOver()` gives back `settings.previous`.
  * - Data: each scrape's batch is pushed through ReceiverObs (transport "http"); the pipeline owns it afterwards.
  *   Points share attribute arrays across scrapes only when the next consumer does not mutate data.
  */
@@ -32,6 +40,20 @@ import { Limiter, type ScrapeLoop } from './scrape/loop.ts';
 import { ScrapePool } from './scrape/pool.ts';
 import { mountTargetsApi, unmountTargetsApi } from './targets-api.ts';
 import { formatPromDuration } from './units.ts';
+
+const HANDOVER_KIND = 'prometheus-receiver/v1';
+
+/** What a receiver hands to its successor on reload; `loops` is filled by the old receiver's shutdown. */
+interface PromHandover {
+  readonly kind: typeof HANDOVER_KIND;
+  /** Receiver-wide settings the loops were built with (must match for a loop to scrape again). */
+  readonly compat: string;
+  readonly loops: ScrapeLoop[];
+}
+
+function isHandover(x: unknown): x is PromHandover {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === HANDOVER_KIND;
+}
 
 export const SCOPE_NAME = 'otel-bridge/receiver/prometheus';
 const USER_AGENT = `otel-bridge/${VERSION}`;
@@ -67,6 +89,10 @@ export class PrometheusReceiver implements Component {
   private host: Host | undefined;
   private started = false;
   private stopped = false;
+  /** Set by handOver(): shutdown hands the loops over instead of aborting them. */
+  private handover: PromHandover | undefined;
+  /** Adopted loops of jobs this config no longer has, waiting for their end-of-run stale markers. */
+  private readonly orphans = new Set<ScrapeLoop>();
 
   /** Tests only: loops are created but never scheduled; drive them with `loops(job)[i].scrapeAndReport(ts)`. */
   private readonly manual: boolean;
@@ -122,6 +148,8 @@ export class PrometheusReceiver implements Component {
     for (const j of this.runtime.jobNames()) {
       if (!this.jobs.has(j)) log.warn({ job: j }, 'run-time scrape targets for a job that is not configured are ignored (kept in the file)');
     }
+    const compat = this.compat();
+    if (isHandover(this.settings.previous)) this.adopt(this.settings.previous, compat, { push, limiter, metrics });
     mountTargetsApi(host.ops, this);
     for (const j of this.jobs.values()) j.discovery.start();
     log.info({ jobs: [...this.jobs.keys()] }, 'prometheus receiver started');
@@ -131,9 +159,59 @@ export class PrometheusReceiver implements Component {
     if (this.stopped) return;
     this.stopped = true;
     if (this.host !== undefined) unmountTargetsApi(this.host.ops, this);
-    this.ac.abort();
     for (const j of this.jobs.values()) j.discovery.stop();
+    const h = this.handover;
+    if (h !== undefined) {
+      const pools = await Promise.all([...this.jobs.values()].map((j) => j.pool.handOff()));
+      const orphans = [...this.orphans];
+      this.orphans.clear();
+      await Promise.all(orphans.map((l) => l.handOff()));
+      h.loops.push(...pools.flat(), ...orphans);
+      this.ac.abort();
+      return;
+    }
+    this.ac.abort();
     await Promise.all([...this.jobs.values()].map((j) => j.pool.stop()));
+    await Promise.all([...this.orphans].map((l) => l.abort()));
+    this.orphans.clear();
+  }
+
+  handOver(): unknown {
+    if (this.stopped) return undefined;
+    if (!this.started) return this.settings.previous;
+    this.handover ??= { kind: HANDOVER_KIND, compat: this.compat(), loops: [] };
+    return this.handover;
+  }
+
+  private compat(): string {
+    const c = this.cfg;
+    return JSON.stringify([c.global.externalLabels, c.counterStartTime, !this.next.mutatesData]);
+  }
+
+  /** Reload: loops of the previous generation go to the pool of their job, or end their run (job removed). */
+  private adopt(prev: PromHandover, compat: string, env: { push: (md: MetricsData) => Promise<void>; limiter: Limiter; metrics: ReceiverMetrics }): void {
+    const unchanged = new Map<ScrapeJob, boolean>();
+    const byJob = new Map<string, ScrapeLoop[]>();
+    for (const loop of prev.loops) {
+      const oldJob = loop.environment.job;
+      const name = oldJob.jobName;
+      const j = this.jobs.get(name);
+      if (j === undefined) {
+        loop.rebind({ ...loop.environment, push: env.push, limiter: env.limiter, metrics: env.metrics.job(name), signal: this.ac.signal, manual: this.manual });
+        this.orphans.add(loop);
+        void loop.stop().then(() => loop.endOfRun(() => this.orphans.delete(loop)));
+        continue;
+      }
+      let list = byJob.get(name);
+      if (list === undefined) byJob.set(name, (list = []));
+      list.push(loop);
+      if (!unchanged.has(oldJob)) unchanged.set(oldJob, prev.compat === compat && JSON.stringify(oldJob) === JSON.stringify(j.job));
+    }
+    for (const [name, loops] of byJob) {
+      const reuse = loops.every((l) => unchanged.get(l.environment.job) === true);
+      this.jobs.get(name)!.pool.adopt(loops, reuse);
+    }
+    this.settings.logger.info({ loops: prev.loops.length, removedJobTargets: this.orphans.size }, 'adopted scrape loops of the previous configuration');
   }
 
   // ---- for the targets API ----

@@ -13,6 +13,12 @@
  * - `stop()` ends scheduling and lets an in-flight scrape finish; `endOfRun()` writes stale markers for every
  *   series the target exposed (Prometheus: after two more intervals + 10 %, at the next slot's time) unless `revive()`
  *   is called first; `abort()` is shutdown: no stale markers, in-flight request aborted.
+ * - Config reload (receiver hand-over): `handOff()` stops the loop like `stop()` and cancels a pending end-of-run,
+ *   letting the in-flight scrape and push finish on the old pipeline; the next generation `rebind()`s it to its own
+ *   environment (pipeline, limiter, signal, metrics) and then revives it or ends its run. The cache, staleness sets
+ *   and target state carry over. Only rebind to an environment whose job, metric relabeling, external labels,
+ *   counter start mode and attribute sharing equal the old one's if the loop is to scrape again (the appender keeps
+ *   those from construction); for end-of-run only, any environment works.
  */
 import type { Logger } from 'pino';
 import { createParser, formatFromContentType, ParseError, SCRAPE_ACCEPT_HEADER, type Parser } from '../../../codec/promtext/index.ts';
@@ -77,7 +83,7 @@ export class ScrapeLoop {
   readonly target: Target;
   /** Set by the pool when target_limit is exceeded: scrapes fail with it without a request. */
   forcedError: string | undefined = undefined;
-  private readonly env: PoolEnv;
+  private env: PoolEnv;
   private readonly cache = new ScrapeCache();
   private readonly appender: Appender;
   private readonly report: PointGroup[];
@@ -305,6 +311,24 @@ export class ScrapeLoop {
     this.eorTimer = undefined;
     await this.stop();
     await this.pushing;
+  }
+
+  /** Reload: stop scheduling and any pending end-of-run; waits for the in-flight scrape and push (not aborted). */
+  async handOff(): Promise<void> {
+    clearTimeout(this.eorTimer);
+    this.eorTimer = undefined;
+    await this.stop();
+    await this.pushing;
+  }
+
+  /** Reload: the next generation's environment (after `handOff()`); see the header for what must match. */
+  rebind(env: PoolEnv): void {
+    this.env = env;
+  }
+
+  /** The environment this loop runs in (the receiver derives an end-of-run environment for removed jobs from it). */
+  get environment(): PoolEnv {
+    return this.env;
   }
 
   /** For tests: wait until the current scrape and its push settled. */

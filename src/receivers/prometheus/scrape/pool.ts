@@ -9,6 +9,11 @@
  *   that disappeared stop, and get end-of-run stale markers unless they come back first (then the same loop and
  *   cache continue). `target_limit` exceeded -> every loop fails its scrapes with Prometheus's message.
  * - `stop()` is shutdown: loops are aborted without stale markers (as Prometheus on exit); safe twice.
+ * - Reload: `handOff()` is the old generation's stop: loops stop gracefully and are returned (active and ending).
+ *   The new pool `adopt()`s them before its first sync, as targets that vanished: a target of the first syncs that
+ *   matches an adopted loop revives it (same cache, no stale markers, no series-added spike) when `reuse` (the job is
+ *   unchanged); otherwise it gets a fresh loop and the old one is dropped silently. Adopted loops no sync brings back
+ *   get their end-of-run stale markers, through this pool's pipeline.
  */
 import type { Logger } from 'pino';
 import type { Label } from '../../../model/types.ts';
@@ -31,6 +36,8 @@ export class ScrapePool {
   droppedCount = 0;
   /** Errors of the last sync (targets that could not be created). */
   syncErrors: string[] = [];
+  /** Adopted loops of a changed job: never revived (their appender has the old config). */
+  private readonly noReuse = new WeakSet<ScrapeLoop>();
   private stopped = false;
 
   constructor(env: PoolEnv) {
@@ -82,9 +89,12 @@ export class ScrapePool {
       const back = this.ending.get(t.key);
       if (back !== undefined) {
         this.ending.delete(t.key);
-        this.active.set(t.key, back);
-        back.revive(t);
-        continue;
+        if (!this.noReuse.has(back)) {
+          this.active.set(t.key, back);
+          back.revive(t);
+          continue;
+        }
+        void back.abort();
       }
       const loop = new ScrapeLoop(t, this.env);
       this.active.set(t.key, loop);
@@ -93,19 +103,47 @@ export class ScrapePool {
     for (const [key, loop] of this.active) {
       if (keep.has(key)) continue;
       this.active.delete(key);
-      this.ending.set(key, loop);
-      void loop.stop().then(() => {
-        // Revived meanwhile (target back) or shut down: no end-of-run staleness.
-        if (this.ending.get(key) !== loop) return;
-        loop.endOfRun(() => {
-          if (this.ending.get(key) === loop) this.ending.delete(key);
-        });
-      });
+      this.retire(key, loop);
     }
     const limit = job.targetLimit;
     const forced = limit > 0 && this.active.size > limit ? `target_limit exceeded (number of targets: ${this.active.size}, limit: ${limit})` : undefined;
     for (const loop of this.active.values()) loop.forcedError = forced;
     for (const loop of fresh) loop.start();
+  }
+
+  /** The target vanished: stale markers after the end-of-run wait unless a sync revives it first. */
+  private retire(key: string, loop: ScrapeLoop): void {
+    this.ending.set(key, loop);
+    void loop.stop().then(() => {
+      // Revived meanwhile (target back) or shut down: no end-of-run staleness.
+      if (this.ending.get(key) !== loop) return;
+      loop.endOfRun(() => {
+        if (this.ending.get(key) === loop) this.ending.delete(key);
+      });
+    });
+  }
+
+  /** Reload, before the first sync: loops handed off by the previous generation's pool of this job. */
+  adopt(loops: readonly ScrapeLoop[], reuse: boolean): void {
+    for (const loop of loops) {
+      const key = loop.target.key;
+      if (this.active.has(key) || this.ending.has(key)) continue;
+      loop.rebind(this.env);
+      if (!reuse) this.noReuse.add(loop);
+      this.retire(key, loop);
+    }
+  }
+
+  /** Reload: stops every loop gracefully (in-flight scrapes and pushes finish) and returns them; then as stop(). */
+  async handOff(): Promise<ScrapeLoop[]> {
+    if (this.stopped) return [];
+    this.stopped = true;
+    const loops = [...this.active.values(), ...this.ending.values()];
+    this.active.clear();
+    this.ending.clear();
+    await Promise.all(loops.map((l) => l.handOff()));
+    this.env.client.close();
+    return loops;
   }
 
   /** Shutdown: no stale markers; waits for in-flight scrapes and pushes. */
