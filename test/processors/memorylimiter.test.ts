@@ -16,6 +16,7 @@ afterEach(async () => {
   await run?.stop();
   run = undefined;
   memoryLimiterHooks.readRss = undefined;
+  memoryLimiterHooks.heapFree = undefined;
   memoryLimiterHooks.totalMemory = undefined;
   memoryLimiterHooks.gc = undefined;
 });
@@ -48,7 +49,7 @@ test('refuses above the soft limit with backpressure, accepts again below it', a
   assert.equal(run.counters('memory_limiter')['otelcol_processor_refused_metric_points'], 2);
   assert.deepEqual(
     { ...run.details('memory_limiter'), checkIntervalMs: undefined },
-    { rssMiB: 85, limitMiB: 100, spikeLimitMiB: 20, softLimitMiB: 80, totalMemoryMiB: run.details('memory_limiter')['totalMemoryMiB'], refusing: true, refusedPoints: 2, gcRuns: 0, gcExposed: false, checkIntervalMs: undefined },
+    { rssMiB: 85, usedMiB: 85, limitMiB: 100, spikeLimitMiB: 20, softLimitMiB: 80, totalMemoryMiB: run.details('memory_limiter')['totalMemoryMiB'], refusing: true, refusedPoints: 2, gcRuns: 0, gcExposed: false, checkIntervalMs: undefined },
   );
   rss = 79 * MIB;
   await sleep(80);
@@ -87,6 +88,21 @@ test('gc that brings memory below the soft limit ends refusal in the same check'
   run = await pipeline(`  memory_limiter: {check_interval: 1h, limit_mib: 100}\n`, ['memory_limiter']);
   assert.equal(await refused(run), undefined);
   assert.equal(run.details('memory_limiter')['gcRuns'], 1);
+});
+
+test('usage is RSS minus the free V8 heap: a high-water RSS with an emptied heap accepts again', async () => {
+  const rss = 95 * MIB; // RSS stays at its high-water mark after a spike
+  let free = 0;
+  memoryLimiterHooks.readRss = () => rss;
+  memoryLimiterHooks.heapFree = () => free;
+  memoryLimiterHooks.gc = null;
+  run = await pipeline(`  memory_limiter: {check_interval: 20ms, limit_mib: 100, spike_limit_mib: 20}\n`, ['memory_limiter']);
+  assert.ok(await refused(run));
+  free = 40 * MIB; // the spike's garbage was collected; V8 keeps the pages for the next allocations
+  await sleep(80);
+  assert.equal(await refused(run), undefined);
+  const d = run.details('memory_limiter');
+  assert.deepEqual([d['rssMiB'], d['usedMiB'], d['refusing']], [95, 55, false]);
 });
 
 test('percentage limits are taken of the total memory; default spike is 20% of the limit', async () => {
