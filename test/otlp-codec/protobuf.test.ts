@@ -367,3 +367,65 @@ test('error: nesting deeper than maxDepth', () => {
     }
   }, /nesting deeper than 5/);
 });
+
+test('deep nesting restores every parent limit; readers interleaved share no 64-bit state', () => {
+  // 40 levels (past any small initial stack): each level is { 1: child, 2: int64 -(depth + 2^40) }, child first.
+  const M: MessageDesc = { name: 'M', fields: { 1: 'child', 2: 'v' } };
+  const levels = 40;
+  let body: Uint8Array = new Uint8Array(0);
+  for (let d = levels - 1; d >= 0; d--) {
+    const inner = body;
+    body = encode((w) => {
+      if (inner.length > 0) {
+        w.tag(1, 2);
+        const at = w.fork();
+        w.raw(inner);
+        w.ldelim(at);
+      }
+      w.int64Field(2, -BigInt(d) - 2n ** 40n);
+    }, 8);
+  }
+  const walk = (r: ProtoReader): bigint[] => {
+    const seen: bigint[] = [];
+    const rec = (): void => {
+      while (r.pos < r.limit) {
+        const t = r.tag();
+        if (t === 0x0a) {
+          r.enter(M);
+          rec();
+          r.leave();
+        } else if (t === 0x10) {
+          seen.push(r.int64());
+        } else r.skipUnknown();
+      }
+    };
+    rec();
+    assert.equal(r.nesting, 0);
+    return seen;
+  };
+  const expected = Array.from({ length: levels }, (_, i) => -BigInt(levels - 1 - i) - 2n ** 40n);
+  assert.deepStrictEqual(walk(new ProtoReader(body, M)), expected);
+  // Interleave: read one value of a second reader between every read of the first.
+  const r1 = new ProtoReader(body, M);
+  const r2 = new ProtoReader(encode((w) => w.int64Field(2, 2n ** 62n + 5n)), M);
+  const seen: bigint[] = [];
+  const rec = (): void => {
+    while (r1.pos < r1.limit) {
+      const t = r1.tag();
+      if (t === 0x0a) {
+        r1.enter(M);
+        rec();
+        r1.leave();
+      } else if (t === 0x10) {
+        // r2 decodes a 64-bit varint between r1's tag and r1's value.
+        r2.pos = 0;
+        r2.limit = r2.buf.length;
+        assert.equal(r2.tag(), 0x10);
+        assert.equal(r2.int64(), 2n ** 62n + 5n);
+        seen.push(r1.int64());
+      } else r1.skipUnknown();
+    }
+  };
+  rec();
+  assert.deepStrictEqual(seen, expected);
+});

@@ -43,15 +43,17 @@ export const BAD_REQUEST_TYPE_URL = 'type.googleapis.com/google.rpc.BadRequest';
 
 // ---- ExportMetricsServiceResponse ----
 
+/** The full-success response: empty (zero bytes, so sharing it is safe). */
+const EMPTY_RESPONSE = new Uint8Array(0);
+
 export function encodeExportMetricsResponse(ps?: ExportMetricsPartialSuccess): Uint8Array {
+  if (ps === undefined || (ps.rejectedDataPoints === 0 && ps.errorMessage === '')) return EMPTY_RESPONSE;
   const w = new ProtoWriter(64);
-  if (ps !== undefined && (ps.rejectedDataPoints !== 0 || ps.errorMessage !== '')) {
-    w.tag(1, 2);
-    const at = w.fork();
-    if (ps.rejectedDataPoints !== 0) w.int64Field(1, BigInt(ps.rejectedDataPoints));
-    if (ps.errorMessage !== '') w.stringField(2, ps.errorMessage);
-    w.ldelim(at);
-  }
+  w.tag(1, 2);
+  const at = w.fork();
+  if (ps.rejectedDataPoints !== 0) w.int64Field(1, BigInt(ps.rejectedDataPoints));
+  if (ps.errorMessage !== '') w.stringField(2, ps.errorMessage);
+  w.ldelim(at);
   return w.finish();
 }
 

@@ -36,6 +36,8 @@ export interface MessageDesc {
 
 const TOP: MessageDesc = { name: '', fields: {} };
 const TWO_32 = 4294967296;
+/** Scratch for 64-bit varints, shared by every reader (written and read within one synchronous call). */
+const SCRATCH = new DataView(new ArrayBuffer(8));
 
 export class ProtoReader {
   readonly buf: Uint8Array;
@@ -53,8 +55,9 @@ export class ProtoReader {
   readonly view: DataView;
   private desc: MessageDesc;
   private depth = 0;
-  private readonly limits: Float64Array;
-  private readonly descs: MessageDesc[];
+  /** Parent limits and descs by depth; grown on demand (most messages nest a few levels, not maxDepth). */
+  private readonly limits: number[] = [];
+  private readonly descs: MessageDesc[] = [];
   /** Two-entry cache for fixed64(): halves and values (-1 never matches a uint32). */
   private lo0 = -1;
   private hi0 = -1;
@@ -62,8 +65,6 @@ export class ProtoReader {
   private lo1 = -1;
   private hi1 = -1;
   private big1 = 0n;
-  /** Scratch for 64-bit varints. */
-  private readonly scratch = new DataView(new ArrayBuffer(8));
 
   constructor(buf: Uint8Array, desc: MessageDesc = TOP, maxDepth = 100) {
     // A Buffer (or other subclass) is viewed as a plain Uint8Array, so `bytes()` copies and views are plain too.
@@ -73,8 +74,6 @@ export class ProtoReader {
     this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.desc = desc;
     this.maxDepth = maxDepth;
-    this.limits = new Float64Array(maxDepth + 1);
-    this.descs = new Array<MessageDesc>(maxDepth + 1).fill(TOP);
   }
 
   /** Builds the error for the current field. */
@@ -232,7 +231,19 @@ export class ProtoReader {
   /** Unsigned varint as a number: exact up to 2^53, rounded above (up to 2^64). */
   varint(): number {
     const pos = this.pos;
-    if (pos < this.limit) {
+    if (pos + 1 < this.limit) {
+      // One or two bytes: tags, small counts, and the lengths of most sub-messages (data points are 128..16383 bytes).
+      const b = this.buf[pos]!;
+      if (b < 0x80) {
+        this.pos = pos + 1;
+        return b;
+      }
+      const c = this.buf[pos + 1]!;
+      if (c < 0x80) {
+        this.pos = pos + 2;
+        return (b & 0x7f) | (c << 7);
+      }
+    } else if (pos < this.limit) {
       const b = this.buf[pos]!;
       if (b < 0x80) {
         this.pos = pos + 1;
@@ -286,8 +297,8 @@ export class ProtoReader {
       if (++i === 10) throw this.error('varint longer than 10 bytes', at);
     }
     this.pos = pos;
-    this.scratch.setUint32(0, lo, true);
-    this.scratch.setUint32(4, hi, true);
+    SCRATCH.setUint32(0, lo, true);
+    SCRATCH.setUint32(4, hi, true);
   }
 
   /** uint32 (Go semantics: the varint truncated to its low 32 bits). */
@@ -301,7 +312,7 @@ export class ProtoReader {
       }
     }
     this.varint64();
-    return this.scratch.getUint32(0, true);
+    return SCRATCH.getUint32(0, true);
   }
 
   /** int32 / enum (low 32 bits of the varint, signed). */
@@ -324,12 +335,12 @@ export class ProtoReader {
       }
     }
     this.varint64();
-    return this.scratch.getUint32(0, true) !== 0 || this.scratch.getUint32(4, true) !== 0;
+    return SCRATCH.getUint32(0, true) !== 0 || SCRATCH.getUint32(4, true) !== 0;
   }
 
   uint64(): bigint {
     this.varint64();
-    return this.scratch.getBigUint64(0, true);
+    return SCRATCH.getBigUint64(0, true);
   }
 
   int64(): bigint {
@@ -342,7 +353,7 @@ export class ProtoReader {
       }
     }
     this.varint64();
-    return this.scratch.getBigInt64(0, true);
+    return SCRATCH.getBigInt64(0, true);
   }
 
   sint64(): bigint {

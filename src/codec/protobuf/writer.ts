@@ -20,12 +20,13 @@ import { utf8Length } from './utf8.ts';
 
 const encoder = new TextEncoder();
 const TWO_32 = 4294967296;
+/** Scratch for 64-bit conversions, shared by every writer (written and read within one synchronous call). */
+const SCRATCH = new DataView(new ArrayBuffer(8));
 
 export class ProtoWriter {
   buf: Uint8Array;
   pos = 0;
   private view: DataView;
-  private readonly scratch = new DataView(new ArrayBuffer(8));
 
   constructor(initialSize = 4096) {
     this.buf = new Uint8Array(Math.max(16, initialSize));
@@ -137,13 +138,13 @@ export class ProtoWriter {
   }
 
   uint64(v: bigint): void {
-    this.scratch.setBigUint64(0, v, true);
-    this.lohi(this.scratch.getUint32(0, true), this.scratch.getUint32(4, true));
+    SCRATCH.setBigUint64(0, v, true);
+    this.lohi(SCRATCH.getUint32(0, true), SCRATCH.getUint32(4, true));
   }
 
   int64(v: bigint): void {
-    this.scratch.setBigInt64(0, v, true);
-    this.lohi(this.scratch.getUint32(0, true), this.scratch.getUint32(4, true));
+    SCRATCH.setBigInt64(0, v, true);
+    this.lohi(SCRATCH.getUint32(0, true), SCRATCH.getUint32(4, true));
   }
 
   sint64(v: bigint): void {

@@ -26,6 +26,8 @@ const TRACES_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService
 const LOGS_EXPORT_PATH = '/opentelemetry.proto.collector.logs.v1.LogsService/Export';
 
 const identity = (b: Buffer): Buffer => b;
+/** Full success: an empty ExportMetricsServiceResponse (zero bytes; grpc-js copies it into its own frame). */
+const EMPTY_RESPONSE = Buffer.alloc(0);
 
 function unary(path: string): grpc.ServiceDefinition {
   return {
@@ -162,7 +164,7 @@ export class OtlpGrpcServer {
         return reply('INVALID_ARGUMENT', statusError(GrpcCode.INVALID_ARGUMENT, msg, [badRequestDetail([{ field: err.field, description: err.message }])]));
       }
       const partial = await this.handler.exportMetrics(md, 'grpc', this.cfg.include_metadata ? metadataOf(call.metadata) : undefined);
-      reply('OK', null, Buffer.from(encodeExportMetricsResponse(partial)));
+      reply('OK', null, partial === undefined ? EMPTY_RESPONSE : Buffer.from(encodeExportMetricsResponse(partial)));
     } catch (err) {
       if (err instanceof PipelineError) {
         const f = failureFor(err);
