@@ -1,11 +1,16 @@
 /**
  * `npm run bench`: runs every micro benchmark in bench/micro/*.ts (each file in its own child process, so peak RSS
  * is per file) and prints CPU-seconds per million items, items/s and peak RSS, as a table and as JSON in
- * bench/results/micro-latest.json (with the machine: cores, CPU model, Node version).
+ * bench/results/micro-latest.json (with the machine: cores, CPU model, Node version); then short runs of the macro
+ * workloads (bench/macro/: the gateway started as a separate process under load, see bench/README.md).
  * Benchmarks are not tests: nothing here asserts; figures are reported as measured.
- *   npm run bench                 all micro benchmarks
- *   npm run bench -- relabel      only files whose name contains "relabel"
- *   BENCH_SECONDS=5 npm run bench longer runs per benchmark (default 2)
+ *   npm run bench                      micro benchmarks + short macro runs (W1 gateway only, W2 saturation, W3, W4)
+ *   npm run bench -- --micro           micro benchmarks only
+ *   npm run bench -- --macro           full macro workloads only (W1 side by side with vmagent and Prometheus agent,
+ *                                      W2 with the one-core rate ladder, W3, W4, memory per active series)
+ *   npm run bench -- relabel           only micro files / macro workloads whose name contains "relabel"
+ *   npm run bench -- --macro w2        only W2
+ *   BENCH_SECONDS=5 npm run bench      micro: seconds per benchmark (default 2); macro: measured window per workload
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -66,7 +71,16 @@ if (childFile !== -1) {
   const results = await runFile(process.argv[childFile + 1]!);
   process.stdout.write(`${JSON.stringify(results)}\n`);
 } else {
-  const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+  const flags = process.argv.slice(2);
+  const filters = flags.filter((a) => !a.startsWith('--'));
+  if (!flags.includes('--macro')) runMicro(filters);
+  if (!flags.includes('--micro')) {
+    const { runMacro } = await import('./macro/index.ts');
+    await runMacro(flags.includes('--macro') ? 'full' : 'short', filters);
+  }
+}
+
+function runMicro(filters: string[]): void {
   const files = readdirSync(join(import.meta.dirname, 'micro'))
     .filter((f) => f.endsWith('.ts') && (filters.length === 0 || filters.some((x) => f.includes(x))))
     .sort();
