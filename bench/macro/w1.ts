@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, sleep, freePort } from '../load/common.ts';
 import type { FarmStats } from '../load/targets.ts';
-import type { RwTotals } from '../load/rw-sink.ts';
+import { newRwTotals, type RwTotals } from '../load/rw-sink.ts';
 import { prometheus, vmagent } from '../../test/helpers/peers.ts';
 import { Gateway, sumOf } from './gateway.ts';
 import { Measured, Tool, waitHttp } from './proc.ts';
@@ -71,6 +71,8 @@ export interface W1Result {
   heapTotalMiB?: number;
   loopLagP99Ms?: { max: number; median: number; windows: number };
   delivery: { offeredAppSamples: number; deliveredAppSamples: number; ratio: number; staleMarkers: number; badRequests: number };
+  /** Remote-write requests and compressed bytes the sink received over the window. */
+  sinkWindow: { requests: number; bytes: number; samplesPerRequest: number };
   gatewayCounters?: Record<string, number>;
   machineBusyShare: number;
   loadavgEnd: number[];
@@ -133,7 +135,7 @@ async function startPeer(o: W1Options, addresses: string[], sinkUrl: string, dir
 }
 
 async function sinkTotals(sink: Tool): Promise<RwTotals> {
-  return ((await sink.stats())?.['totals'] as RwTotals | undefined) ?? ({ samples: 0, appSamples: 0, staleSamples: 0, bad: 0 } as RwTotals);
+  return ((await sink.stats())?.['totals'] as RwTotals | undefined) ?? newRwTotals();
 }
 
 async function farmStats(farm: Tool): Promise<FarmStats> {
@@ -200,6 +202,7 @@ export async function runW1(o: W1Options): Promise<W1Result> {
       peakRssMiB: mem.peakRss / MiB,
       rssEndMiB: mem.rss / MiB,
       delivery: { offeredAppSamples: offeredApp, deliveredAppSamples: end.appSamples, ratio: offeredApp > 0 && o.deliveryCheck !== false ? end.appSamples / offeredApp : NaN, staleMarkers: end.staleSamples, badRequests: end.bad },
+      sinkWindow: { requests: s1.requests - s0.requests, bytes: s1.bytes - s0.bytes, samplesPerRequest: delivered / Math.max(1, s1.requests - s0.requests) },
       machineBusyShare: busy.busyShare,
       loadavgEnd: busy.loadavg,
     };
