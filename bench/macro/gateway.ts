@@ -5,7 +5,7 @@
  * `taskset -c <cpu>` pinning (the "one core" runs). `BENCH_NODE_FLAGS` adds Node/V8 flags (the default is none: plain
  * `node src/cli/main.ts`; `npm start` and the Docker image add `--max-semi-space-size=16`).
  */
-import { mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -162,6 +162,7 @@ export class Gateway {
   async stop(cpuProfDir?: string): Promise<string[]> {
     await this.proc.stop(40_000);
     await sleep(100);
+    rmSync(this.dir, { recursive: true, force: true }); // config + log (kept only when the gateway failed to start)
     if (!cpuProfDir) return [];
     return readdirSync(cpuProfDir)
       .filter((f) => f.endsWith('.cpuprofile'))

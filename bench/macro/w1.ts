@@ -14,7 +14,7 @@
  * (they answer 503) and once the sink is quiet the app samples it received (stale markers excluded) are compared
  * with what the targets served (scrapes x series kept by the relabel rule).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, sleep, freePort } from '../load/common.ts';
@@ -231,6 +231,7 @@ export async function runW1(o: W1Options): Promise<W1Result> {
     if (peer?.gw) await peer.gw.stop();
     else await peer?.proc.stop(10_000);
     await Promise.all([farm.stop(), sink.stop()]);
+    rmSync(dir, { recursive: true, force: true }); // peer configs, vmagent's / Prometheus' data
   }
 }
 
