@@ -96,6 +96,9 @@ async function run(files: string[], shutdownTimeout: string | undefined, noWatch
     logger.flush();
     return 1;
   }
+  // Scrape timers, the self-metrics server and the config watcher are unref'd; hold one referenced handle so a
+  // pipeline of only such components (e.g. prometheus -> prometheusremotewrite) keeps the process running.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
   return new Promise<number>((resolve) => {
     let stopping = false;
     const stop = (signal: string) => {
@@ -103,8 +106,9 @@ async function run(files: string[], shutdownTimeout: string | undefined, noWatch
       stopping = true;
       logger.info({ signal }, 'draining and stopping');
       gw.stop().then(
-        () => resolve(0),
+        () => (clearInterval(keepAlive), resolve(0)),
         (err: unknown) => {
+          clearInterval(keepAlive);
           logger.error({ err: (err as Error).message }, 'error while stopping');
           resolve(1);
         },
