@@ -95,11 +95,11 @@ test('config: protocol headers cannot be overridden; endpoint must be a URL', ()
   assert.equal(prwExporterSchema.safeParse({ endpoint: 'prometheus:9090' }).success, false);
   const ok = prwExporterSchema.parse({ endpoint: 'http://x/api/v1/write' });
   assert.equal(ok.max_batch_size_bytes, 3_000_000);
-  assert.deepEqual(ok.remote_write_queue, { enabled: true, queue_size: 10_000, num_consumers: 5 });
+  assert.deepEqual(ok.remote_write_queue, { enabled: true, queue_size: 10_000, num_consumers: 5, flush_interval: 200 });
 });
 
 test('sharding: 4 parallel senders under random receiver delays keep every series in timestamp order', async () => {
-  const s = await start('    remote_write_queue: {num_consumers: 4}\n');
+  const s = await start('    remote_write_queue: {num_consumers: 4, flush_interval: 0}\n');
   s.delayMs = () => Math.floor(Math.random() * 15);
   const ROUNDS = 40;
   for (let r = 0; r < ROUNDS; r++) {
@@ -224,4 +224,25 @@ test('receiver outage with the in-memory queue: retried until it is back, nothin
   await waitFor(() => [...s.bySeries().entries()].filter(([k]) => k.startsWith('load{')).every(([, v]) => v.length === 15) && s.bySeries().size === 11, 10_000, 'every round');
   for (const [k, v] of s.bySeries()) if (k.startsWith('load{')) assert.deepEqual(v.map((x) => x.value), Array.from({ length: 15 }, (_, i) => i), k);
   assert.equal(counters(gw!, ID)['otelcol_exporter_send_failed_metric_points'] ?? 0, 0);
+});
+
+test('flush_interval: batches within the interval share one request per shard; shutdown sends what is open', async () => {
+  const s = await start('    remote_write_queue: {num_consumers: 2, flush_interval: 1s}\n    target_info: {enabled: false}\n');
+  const t0 = Date.now();
+  for (let r = 0; r < 10; r++) {
+    await pushInto('testpush', md(resource([gauge('load', Array.from({ length: 20 }, (_, i): [number, { a: Record<string, string>; t: bigint }] => [r, { a: { cpu: String(i) }, t: T + BigInt(r) * SEC }]))])));
+  }
+  assert.equal(s.requests.length, 0, 'nothing sent before the interval ends');
+  await waitFor(() => s.sampleCount() >= 200, 5000, 'all samples');
+  assert.ok(Date.now() - t0 >= 900, 'held for the flush interval');
+  assert.ok(s.requests.length <= 2, `one request per shard (${s.requests.length} requests)`);
+  for (const [key, samples] of s.bySeries()) {
+    assert.equal(samples.length, 10, key);
+    for (let i = 1; i < samples.length; i++) assert.ok(samples[i]!.timestamp > samples[i - 1]!.timestamp, `${key} out of order at ${i}`);
+  }
+  // Open requests are sent at shutdown, not lost.
+  await pushInto('testpush', md(resource([gauge('late', [[1]])])));
+  await gw!.stop();
+  gw = undefined;
+  assert.equal(s.bySeries().size, 21);
 });

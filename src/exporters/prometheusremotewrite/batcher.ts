@@ -10,6 +10,10 @@
  *   whose request passes `maxBytes` (uncompressed) is cut at once; `finish()` cuts the rest. Requests come out snappy
  *   compressed with their accounting: points (counted in the request holding the point's first sample), samples,
  *   exemplars, uncompressed bytes.
+ * - Batches and requests: `finish()` ends a batch and cuts every shard (one request per shard per batch). With a
+ *   linger (the exporter's flush_interval), the exporter instead calls `endBatch()` after each batch, takes the
+ *   requests the size limit cut (`takeRequests()`), and `cutAll()`s on its timer: a shard's request then collects
+ *   the samples of many batches (a scrape each) and one HTTP request carries them. Per-shard order is kept either way.
  * - `write_relabel_configs` run per sample after translation (`__name__` included); results are memoised per
  *   SeriesRef (WeakMap), so scraped series pay once. Dropped samples are counted in `relabelDropped`; label sets the
  *   encoder refuses (empty/duplicate/unsorted/invalid names) in `rejected` by reason.
@@ -118,7 +122,6 @@ export class ShardedEncoder implements PromSink {
   /** The current point has been counted. */
   private counted = true;
   private readonly relabelMemo = new WeakMap<SeriesRef, SeriesRef | null>();
-  private readonly hashMemo = new WeakMap<SeriesRef, number>();
   private rejected: Record<string, number> = {};
 
   constructor(o: BatcherOptions) {
@@ -139,6 +142,7 @@ export class ShardedEncoder implements PromSink {
   /** Switches the protocol for the following batches (RW 2.0 -> 1.0 fallback). */
   setVersion(v: 1 | 2): void {
     if (v === this.version) return;
+    this.cutAll(); // open requests keep their version; the caller takes them with takeRequests()
     this.version = v;
     this.shards = this.makeShards();
   }
@@ -170,10 +174,10 @@ export class ShardedEncoder implements PromSink {
       ref = r;
     }
     if (this.curShard < 0) {
-      // FAST PATH: the hash of a point's first series is memoised per SeriesRef (stable across batches for scraped
+      // FAST PATH: the hash of a point's first series is memoised on the SeriesRef (stable across batches for scraped
       // series and for the translator's content-cached OTLP points).
-      let h = this.hashMemo.get(ref);
-      if (h === undefined) this.hashMemo.set(ref, (h = pointHash(ref, kind)));
+      let h = ref.shardHash;
+      if (h === undefined || h < 0) ref.shardHash = h = pointHash(ref, kind);
       this.curShard = h % this.shards.length;
     }
     const sh = this.shards[this.curShard]!;
@@ -203,7 +207,7 @@ export class ShardedEncoder implements PromSink {
       const labels: Label[] = [];
       for (const l of res) if (l.name === NAME) name = l.value;
       else labels.push(l);
-      out = { name, labels, rw1: undefined, rw2: undefined, text: undefined, legacyNames: undefined };
+      out = { name, labels, rw1: undefined, rw2: undefined, text: undefined, legacyNames: undefined, shardHash: -1 };
     }
     this.relabelMemo.set(ref, out);
     return out;
@@ -224,14 +228,36 @@ export class ShardedEncoder implements PromSink {
     sh.enc.reset();
   }
 
-  /** Cuts every shard's pending request; returns the requests of this batch in creation order. */
-  finish(): EncodedRequest[] {
-    for (let i = 0; i < this.shards.length; i++) this.cut(i);
-    const out = this.out;
-    this.out = [];
+  /** Ends a batch: a point never spans two batches. Open requests stay open (see `cutAll`). */
+  endBatch(): void {
     this.prevKind = -1;
     this.curShard = -1;
     this.counted = true;
+  }
+
+  /** Shards holding samples (or rejections) not cut into a request yet: the requests they will become. */
+  openCount(): number {
+    let n = 0;
+    for (const sh of this.shards) if (sh.enc.stats.samples > 0 || sh.enc.stats.rejected > 0) n++;
+    return n;
+  }
+
+  /** Cuts every shard's open request. */
+  cutAll(): void {
+    for (let i = 0; i < this.shards.length; i++) this.cut(i);
+  }
+
+  /** The requests cut since the last call (size limit, `cutAll`, version switch), in creation order. */
+  takeRequests(): EncodedRequest[] {
+    const out = this.out;
+    this.out = [];
     return out;
+  }
+
+  /** Ends the batch and cuts every shard: the requests of this batch (and of any open before it), in order. */
+  finish(): EncodedRequest[] {
+    this.endBatch();
+    this.cutAll();
+    return this.takeRequests();
   }
 }

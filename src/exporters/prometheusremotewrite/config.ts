@@ -15,7 +15,9 @@
  *       add_metric_suffixes: true
  *       send_metadata: false                   # RW 1.0 MetricMetadata (RW 2.0 always carries metadata)
  *       max_batch_size_bytes: 3000000          # uncompressed request size before a shard's batch is split
- *       remote_write_queue: {enabled: true, queue_size: 10000, num_consumers: 5}
+ *       remote_write_queue: {enabled: true, queue_size: 10000, num_consumers: 5,
+ *                            flush_interval: 200ms}   # extra: how long a shard's open request may collect samples
+ *                                                     # across batches before it is sent (in-memory queue only)
  *       retry_on_failure: {enabled: true, initial_interval: 50ms, max_interval: 5s, max_elapsed_time: 0s, ...}
  *       write_relabel_configs: [{source_labels: [__name__], regex: "go_.*", action: drop}]
  *       wal:                                   # durable queue (omit for the in-memory queue)
@@ -89,6 +91,13 @@ export const prwExporterSchema = z.strictObject({
       /** Requests held in memory (without `wal`). */
       queue_size: z.number().int().positive().default(10_000),
       num_consumers: z.number().int().positive().max(MAX_LANES).default(5),
+      /**
+       * Extra (vmagent's -remoteWrite.flushInterval, Prometheus's batch_send_deadline): with the in-memory queue, a
+       * shard's request keeps collecting the samples of following batches for up to this long (or until
+       * max_batch_size_bytes) before it is queued, so frequent small batches (one per scrape) do not each cost an
+       * HTTP request. 0 = one request per shard per batch.
+       */
+      flush_interval: duration('200ms'),
     })
     .prefault({}),
   retry_on_failure: prwRetrySchema,

@@ -9,7 +9,9 @@
  *     wal set:            appended to the WAL and fdatasynced (helper/wal). Shipped from there; a record is retried
  *                         until delivered or permanently rejected; on shutdown what is unsent stays on disk.
  *                         Full (overflow: block) -> backpressure error (receivers answer 429).
- *     queue enabled:      queued in memory (at most queue_size requests; beyond -> backpressure). On shutdown the
+ *     queue enabled:      queued in memory (at most queue_size requests; beyond -> backpressure). A shard's request
+ *                         lingers open for up to `remote_write_queue.flush_interval` collecting later batches
+ *                         (counted as queued from consume on). On shutdown the open requests are cut and the
  *                         queue drains for up to 5 s; the rest is counted failed{reason="shutdown"}.
  *     queue disabled:     delivered (or failed: the error is returned to the pipeline).
  * - Retries: 5xx, 429 and connection errors with exponential backoff honouring Retry-After; other 4xx are dropped at
@@ -33,7 +35,7 @@ import type { RetryConfig } from '../helper/config.ts';
 import { withRetry } from '../helper/retry.ts';
 import { Wal } from '../helper/wal/index.ts';
 import type { WalRecord } from '../helper/wal/index.ts';
-import { ShardedEncoder } from './batcher.ts';
+import { ShardedEncoder, type EncodedRequest } from './batcher.ts';
 import { RemoteWriteClient, UNSUPPORTED_PROTO } from './client.ts';
 import { PROTO_V2, prwExporterSchema, type PrwExporterConfig } from './config.ts';
 import { v2ToV1 } from './fallback.ts';
@@ -63,6 +65,8 @@ export class PrwExporter implements ExporterComponent {
   private dispatcher: Promise<void> | undefined;
   private slotWaiters: (() => void)[] = [];
   private truncateTimer: NodeJS.Timeout | undefined;
+  /** Linger timer of the shards' open requests (in-memory queue with flush_interval). */
+  private flushTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Aborted at shutdown in WAL mode: retries stop at once (the data stays on disk), in-flight requests may finish. */
   private readonly stopRetries = new AbortController();
@@ -143,7 +147,7 @@ export class PrwExporter implements ExporterComponent {
     const lanes = this.lanes;
     if (!lanes || this.stopping) throw PipelineError.retryable('OB_EXPORTER_STOPPED', `${this.who} is not running`);
     const q = this.cfg.remote_write_queue;
-    if (this.wal?.full() || (!this.wal && q.enabled && lanes.size >= q.queue_size)) {
+    if (this.wal?.full() || (!this.wal && q.enabled && lanes.size + this.batcher.openCount() >= q.queue_size)) {
       const points = countDataPoints(md);
       this.m.enqueueFailed.add(points, { reason: 'queue_full' });
       throw this.wal
@@ -151,19 +155,24 @@ export class PrwExporter implements ExporterComponent {
         : PipelineError.backpressure('OB_QUEUE_FULL', `${this.who}: remote_write_queue is full (queue_size=${q.queue_size} requests); retry later or enable the WAL`);
     }
     const stats = this.translator.translate(md, this.batcher);
-    const reqs = this.batcher.finish();
-    if (stats.dropped > 0) for (const [reason, n] of Object.entries(stats.droppedByReason)) if (n > 0) this.m.failed.add(n, { reason });
-    if (this.batcher.relabelDropped > 0) (this.m.relabelDropped.add(this.batcher.relabelDropped), (this.batcher.relabelDropped = 0));
-    for (const [reason, n] of Object.entries(this.batcher.takeRejected())) this.m.failedSamples.add(n, { reason });
+    const linger = !this.wal && q.enabled && q.flush_interval > 0;
+    let reqs: EncodedRequest[];
+    if (linger) {
+      // The shards' open requests keep collecting until flush_interval or max_batch_size_bytes (see flushOpen).
+      this.batcher.endBatch();
+      reqs = this.batcher.takeRequests();
+      if (this.flushTimer === undefined && this.batcher.openCount() > 0) {
+        this.flushTimer = setTimeout(() => this.flushOpen(), q.flush_interval);
+        this.flushTimer.unref();
+      }
+    } else reqs = this.batcher.finish();
+    this.countTranslation(stats);
     if (reqs.length === 0) return;
     if (this.wal) {
       await this.wal.append(reqs.map((r) => ({ meta: { lane: r.shard, laneCount: this.shards, tag: r.version, points: r.points, samples: r.samples, aux: r.exemplars }, body: r.body })));
       return;
     }
-    if (q.enabled) {
-      for (const r of reqs) lanes.push({ lane: r.shard, version: r.version, body: r.body, points: r.points, samples: r.samples, exemplars: r.exemplars });
-      return;
-    }
+    if (q.enabled) return this.enqueue(reqs);
     const results = await Promise.all(
       reqs.map(
         (r) => new Promise<PipelineError | undefined>((settle) => lanes.push({ lane: r.shard, version: r.version, body: r.body, points: r.points, samples: r.samples, exemplars: r.exemplars, settle })),
@@ -171,6 +180,26 @@ export class PrwExporter implements ExporterComponent {
     );
     const errors = results.filter((e) => e !== undefined);
     if (errors.length > 0) throw strongestError(errors);
+  }
+
+  private countTranslation(stats: { dropped: number; droppedByReason: Record<string, number> }): void {
+    if (stats.dropped > 0) for (const [reason, n] of Object.entries(stats.droppedByReason)) if (n > 0) this.m.failed.add(n, { reason });
+    if (this.batcher.relabelDropped > 0) (this.m.relabelDropped.add(this.batcher.relabelDropped), (this.batcher.relabelDropped = 0));
+    for (const [reason, n] of Object.entries(this.batcher.takeRejected())) this.m.failedSamples.add(n, { reason });
+  }
+
+  private enqueue(reqs: readonly EncodedRequest[]): void {
+    for (const r of reqs) this.lanes!.push({ lane: r.shard, version: r.version, body: r.body, points: r.points, samples: r.samples, exemplars: r.exemplars });
+  }
+
+  /** flush_interval elapsed (or shutdown): the shards' open requests go to the queue. */
+  private flushOpen(): void {
+    clearTimeout(this.flushTimer);
+    this.flushTimer = undefined;
+    this.batcher.cutAll();
+    const reqs = this.batcher.takeRequests();
+    for (const [reason, n] of Object.entries(this.batcher.takeRejected())) this.m.failedSamples.add(n, { reason });
+    if (this.lanes) this.enqueue(reqs);
   }
 
   /** WAL mode: feeds records to the lanes, at most buffer_size in flight; a lane-count change is a barrier. */
@@ -205,6 +234,8 @@ export class PrwExporter implements ExporterComponent {
           if (e.code !== UNSUPPORTED_PROTO || job.version !== 2) throw e;
           if (this.batcher.version === 2) {
             this.batcher.setVersion(1);
+            // Requests the linger held open were cut as 2.0 by the switch: queue them (each falls back like this one).
+            this.enqueue(this.batcher.takeRequests());
             this.s.logger.warn({ endpoint: this.client.target, err: e.message }, 'receiver does not accept remote-write 2.0: falling back to 1.0 for good');
           }
           job.body = v2ToV1(job.body);
@@ -249,6 +280,7 @@ export class PrwExporter implements ExporterComponent {
     if (!lanes || this.stopping) return;
     this.stopping = true;
     clearInterval(this.truncateTimer);
+    this.flushOpen();
     for (const w of this.slotWaiters.splice(0)) w();
     if (this.wal) {
       this.stopRetries.abort();

@@ -26,7 +26,7 @@ export function newSeriesRef(
   cacheable: boolean,
   legacyNames: boolean | undefined = undefined,
 ): SeriesRef {
-  return { name, labels, cacheable, rw1: undefined, rw2: undefined, text: undefined, legacyNames };
+  return { name, labels, cacheable, rw1: undefined, rw2: undefined, text: undefined, legacyNames, shardHash: -1 };
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {

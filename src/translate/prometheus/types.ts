@@ -49,6 +49,8 @@ export interface SeriesRef {
   text?: string | null | undefined;
   /** Memo: name and label names match the classic (pre-UTF-8) Prometheus character sets. */
   legacyNames?: boolean | undefined;
+  /** Memo of the remote-write batcher: hash of the point identity behind this series (-1 or undefined: not yet). */
+  shardHash?: number | undefined;
 }
 
 export interface PromExemplar {
