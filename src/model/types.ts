@@ -32,6 +32,16 @@ export type Attributes = KeyValue[];
 export interface Resource {
   attributes: Attributes;
   droppedAttributesCount: number;
+  /** Resource.entity_refs (proto field 3, development status); absent (not `[]`) when the input had none. */
+  entityRefs?: EntityRef[] | undefined;
+}
+
+/** common.proto EntityRef: which resource attributes identify (and describe) one entity. */
+export interface EntityRef {
+  schemaUrl: string;
+  type: string;
+  idKeys: string[];
+  descriptionKeys: string[];
 }
 
 export interface InstrumentationScope {
@@ -70,9 +80,20 @@ interface PointBase {
 }
 
 export interface NumberDataPoint extends PointBase {
-  /** asDouble is number, asInt is bigint. */
+  /** asDouble is number, asInt is bigint. 0 (double) when the point has no value (see `valueAbsent`). */
   value: number | bigint;
   exemplars: Exemplar[];
+  /**
+   * True when the point had neither as_double nor as_int (the Collector's NumberDataPointValueType Empty); absent
+   * otherwise. Encoders honour it only while `value` is still the double 0, so a writer that sets a value without
+   * deleting the flag still gets its value encoded. Readers that need a number use `value` (0, as the Collector).
+   */
+  valueAbsent?: true | undefined;
+}
+
+/** True when `p` carries no value (see NumberDataPoint.valueAbsent): encoders then write neither as_double nor as_int. */
+export function isValueAbsent(p: NumberDataPoint): boolean {
+  return p.valueAbsent === true && p.value === 0;
 }
 
 export interface HistogramDataPoint extends PointBase {
@@ -195,12 +216,17 @@ export interface MetricsData {
  * (for histograms/summaries the base name without `_bucket`/`_sum`/`_count`; for counters the name with `_total`
  * when the exposition had it). Translators never trust `name`/`labels` for their own output: they memoise their
  * per-options results in `cache` under their own Symbol (src/translate/prometheus/series-cache.ts).
- * `cache` is free for encoders to memoise bytes (e.g. remote-write label bytes) keyed by their own symbol.
+ * Memos (`memoKey`/`memo`, then `cache`) are free for translators/encoders to keep per-series results under their own
+ * symbol; use prom-memo.ts (one slot inline: a Map per series costs ~300 bytes).
  */
 export interface PromSeries {
   readonly name: string;
   readonly labels: readonly Label[];
-  cache?: Map<symbol, unknown>;
+  /** First memo slot (most points have one translator): its key and value. See prom-memo.ts. */
+  memoKey?: symbol | undefined;
+  memo?: unknown;
+  /** Further memos, by key. */
+  cache?: Map<symbol, unknown> | undefined;
 }
 
 export interface Label {

@@ -112,12 +112,12 @@ describe('RW 1.0 encoder', () => {
     const enc = new RemoteWriteV1Encoder();
     t.translate(data, enc);
     const first = enc.finish().slice();
-    const memo = (data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom!.cache!.values().next().value as { base: SeriesRef }).base.rw1;
+    const memo = (data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom!.memo as { base: SeriesRef }).base.rw1;
     assert.ok(memo instanceof Uint8Array);
     enc.reset();
     t.translate(data, enc);
     assert.deepEqual(enc.finish(), first, 'same bytes for the same input');
-    const again = (data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom!.cache!.values().next().value as { base: SeriesRef }).base.rw1;
+    const again = (data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom!.memo as { base: SeriesRef }).base.rw1;
     assert.equal(again, memo, 'same memo object');
   });
 

@@ -133,7 +133,14 @@ describe('identity caches', () => {
     const s3 = new RecordingSink();
     other.translate(data, s3);
     assert.equal(s3.samples[0]!.name, 'x_g');
-    assert.equal(data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom!.cache!.size, 2);
+    // Two memos on one series: the first translator's inline, the other's in the map; each keeps its own result.
+    assert.equal(data.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom!.cache!.size, 1);
+    const s4 = new RecordingSink();
+    t.translate(data, s4);
+    assert.equal(s4.samples[0]!.name, 'g');
+    const s5 = new RecordingSink();
+    other.translate(data, s5);
+    assert.equal(s5.samples[0]!.name, 'x_g');
   });
 
   test('attachPromIdentity fills prom on points without one; default leaves points untouched', () => {

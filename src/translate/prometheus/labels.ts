@@ -309,19 +309,19 @@ export function applyShape(shape: Shape, attrs: Attributes): Label[] {
   return out;
 }
 
-/** Copy of sorted `labels` with `name=value` set (inserted in order or replacing). */
-export function withLabel(labels: readonly Label[], name: string, value: string): Label[] {
+/** Copy of sorted `labels` with `name=value` set (inserted in order or replacing); `obj` is that label, if shared. */
+export function withLabel(labels: readonly Label[], name: string, value: string, obj?: Label): Label[] {
   const out: Label[] = [];
   let placed = false;
   for (let i = 0; i < labels.length; i++) {
     const l = labels[i]!;
     if (!placed && l.name >= name) {
-      out.push({ name, value });
+      out.push(obj ?? { name, value });
       placed = true;
       if (l.name === name) continue;
     }
     out.push(l);
   }
-  if (!placed) out.push({ name, value });
+  if (!placed) out.push(obj ?? { name, value });
   return out;
 }

@@ -6,7 +6,7 @@
  *   (gauge/counter name, or the family name for histograms/summaries), `_sum`, `_count`, `_created`, one `_bucket` per
  *   bound (+Inf last) and one per quantile. Suffix refs are built lazily and re-validated against the point's current
  *   bounds/quantiles (cheap numeric compares), so a cached entry stays correct when a histogram's layout changes.
- * - Entries are memoised in `point.prom.cache` under the translator's own Symbol; the model contract (whoever changes
+ * - Entries are memoised on `point.prom` (model/prom-memo.ts) under the translator's own Symbol; the model contract (whoever changes
  *   a point's identity resets `prom`) keeps them valid.
  * - Exemplars: `trace_id` / `span_id` (lower-case hex, omitted when all-zero) take precedence over same-named filtered
  *   attributes; the filtered attributes are added only while the whole label set stays within 128 runes
@@ -15,6 +15,7 @@
 import { bytesToHex, anyValueToString } from '../../model/attributes.ts';
 import type { Exemplar, Label } from '../../model/types.ts';
 import type { LabelNamer } from './label-namer.ts';
+import { internLabel } from '../../model/label-intern.ts';
 import { withLabel } from './labels.ts';
 import type { PromExemplar, SeriesRef } from './types.ts';
 import { formatLabelFloat } from './values.ts';
@@ -47,7 +48,7 @@ export class PointEntry {
   private quantileRefs: SeriesRef[] | undefined = undefined;
   private quantileKeys: number[] | undefined = undefined;
 
-  /** Whether this entry is memoised (in `prom.cache`), i.e. its refs come back batch after batch. */
+  /** Whether this entry is memoised (on `prom`), i.e. its refs come back batch after batch. */
   readonly cacheable: boolean;
   /** `legacyNames` memo known at construction (escaped names), else undefined. Suffixes and le/quantile keep it. */
   private readonly legacy: boolean | undefined;
@@ -85,13 +86,18 @@ export class PointEntry {
     return this.createdRef;
   }
 
+  /** The base labels plus `name=value`; long-lived (cacheable) entries share the label object (label-intern.ts). */
+  private with(name: string, value: string): Label[] {
+    return withLabel(this.base.labels, name, value, this.cacheable ? internLabel(name, value) : undefined);
+  }
+
   /** `_bucket` refs for `bounds` plus the trailing `le="+Inf"` one (length bounds.length + 1). */
   buckets(bounds: readonly number[]): readonly SeriesRef[] {
     if (this.bucketRefs !== undefined && sameNumbers(this.bucketBounds!, bounds)) return this.bucketRefs;
     const name = this.base.name + '_bucket';
     const refs: SeriesRef[] = [];
-    for (let i = 0; i < bounds.length; i++) refs.push(newSeriesRef(name, withLabel(this.base.labels, 'le', formatLabelFloat(bounds[i]!)), this.cacheable, this.legacy));
-    refs.push(newSeriesRef(name, withLabel(this.base.labels, 'le', '+Inf'), this.cacheable, this.legacy));
+    for (let i = 0; i < bounds.length; i++) refs.push(newSeriesRef(name, this.with('le', formatLabelFloat(bounds[i]!)), this.cacheable, this.legacy));
+    refs.push(newSeriesRef(name, this.with('le', '+Inf'), this.cacheable, this.legacy));
     this.bucketRefs = refs;
     this.bucketBounds = bounds.slice();
     return refs;
@@ -103,7 +109,7 @@ export class PointEntry {
     const refs: SeriesRef[] = [];
     for (let i = 0; i < quantiles.length; i++) {
       refs.push(
-        newSeriesRef(this.base.name, withLabel(this.base.labels, 'quantile', formatLabelFloat(quantiles[i]!)), this.cacheable, this.legacy),
+        newSeriesRef(this.base.name, this.with('quantile', formatLabelFloat(quantiles[i]!)), this.cacheable, this.legacy),
       );
     }
     this.quantileRefs = refs;

@@ -14,7 +14,7 @@
  * - FLAG_NO_RECORDED_VALUE -> every series of the point carries STALE_NAN (and delta state is forgotten).
  * - `target_info` (gauge = 1, at the resource's latest sample time) once per job/instance per call.
  *
- * Caching (fast path): a point's `PointEntry` (all its SeriesRefs) is memoised in `point.prom.cache` under this
+ * Caching (fast path): a point's `PointEntry` (all its SeriesRefs) is memoised on `point.prom` (src/model/prom-memo.ts) under this
  * instance's private Symbol, so for scraped series (the receiver keeps `prom` across scrapes) the per-sample work is
  * one Map lookup plus the sink call, and the sink's per-series memo slots (label bytes) survive across batches.
  * Points without `prom` (OTLP input) hit a content-keyed cache instead (series-cache.ts): one key build + Map lookup.
@@ -30,6 +30,8 @@ import type {
   SummaryDataPoint,
 } from '../../model/types.ts';
 import { FLAG_NO_RECORDED_VALUE } from '../../model/types.ts';
+import { getPromMemo, setPromMemo } from '../../model/prom-memo.ts';
+import { internLabels } from '../../model/label-intern.ts';
 import { classify } from './classify.ts';
 import type { HistogramResult, SumResult } from './delta-accumulator.ts';
 import { DeltaAccumulator } from './delta-accumulator.ts';
@@ -235,11 +237,11 @@ export class PrometheusTranslator {
     this.stats.droppedByReason[reason] += n;
   }
 
-  /** FAST PATH: cached entry from `prom.cache`; otherwise build the label set (and memoise it when possible). */
+  /** FAST PATH: cached entry memoised on `prom`; otherwise build the label set (and memoise it when possible). */
   private entry(pt: DataPoint, name: string, getCtx: () => LabelContext): PointEntry | undefined {
     const prom = pt.prom;
-    if (prom !== undefined && prom.cache !== undefined) {
-      const hit = prom.cache.get(this.cacheKey);
+    if (prom !== undefined) {
+      const hit = prom.memoKey === this.cacheKey ? prom.memo : getPromMemo(prom, this.cacheKey);
       if (hit !== undefined) return hit as PointEntry;
     }
     const ctx = getCtx();
@@ -254,7 +256,7 @@ export class PrometheusTranslator {
       if (this.familyNameId < 0) this.familyNameId = content.nameIdOf(name);
       const hit = content.find(shape.cacheId, this.familyNameId, pt.attributes);
       if (hit !== undefined) {
-        if (attach) pt.prom = { name, labels: hit.base.labels, cache: new Map([[this.cacheKey, hit]]) };
+        if (attach) pt.prom = { name, labels: hit.base.labels, memoKey: this.cacheKey, memo: hit, cache: undefined };
         return hit;
       }
       this.stats.collisions += shape.collisions;
@@ -263,9 +265,12 @@ export class PrometheusTranslator {
       labels = pointLabels(pt.attributes, ctx, this.settings, this.stats);
       if (typeof labels === 'string') return this.drop('invalid_label'), undefined;
     }
-    const entry = new PointEntry(name, labels, prom !== undefined || attach || content !== undefined, this.familyLegacy);
-    if (prom !== undefined) (prom.cache ??= new Map()).set(this.cacheKey, entry);
-    else if (attach) pt.prom = { name, labels, cache: new Map([[this.cacheKey, entry]]) };
+    const cacheable = prom !== undefined || attach || content !== undefined;
+    // Cached entries live as long as their series: share their label objects (model/label-intern.ts).
+    if (cacheable) labels = internLabels(labels);
+    const entry = new PointEntry(name, labels, cacheable, this.familyLegacy);
+    if (prom !== undefined) setPromMemo(prom, this.cacheKey, entry);
+    else if (attach) pt.prom = { name, labels, memoKey: this.cacheKey, memo: entry, cache: undefined };
     if (content !== undefined) content.insert(entry); // keyed by the find() above
     return entry;
   }

@@ -13,6 +13,7 @@
  */
 import { EntryType, type Parser } from '../../../codec/promtext/index.ts';
 import type { KeyValue, Label } from '../../../model/types.ts';
+import { promSeries } from '../../../model/prom-memo.ts';
 import { PointBuilder, toExemplar, type BuilderOptions } from '../translate.ts';
 import { getLabel } from '../labels.ts';
 import { MetricSlot, PointGroup, Role, ScrapeCache, type SeriesEntry } from './cache.ts';
@@ -42,7 +43,7 @@ export function reportGroups(ctx: ResolveContext): PointGroup[] {
   const scope = scopeSlot(ctx, res, []);
   const attrs: KeyValue[] = [];
   for (const l of labels) if (l.name !== 'job' && l.name !== 'instance') attrs.push({ key: l.name, value: l.value });
-  return REPORT_NAMES.map((name) => new PointGroup(new MetricSlot(scope, name, 'gauge', false, 'gauge', name), attrs, { name, labels }));
+  return REPORT_NAMES.map((name) => new PointGroup(new MetricSlot(scope, name, 'gauge', false, 'gauge', name), attrs, promSeries(name, labels)));
 }
 
 export class Appender {

@@ -13,6 +13,8 @@
  */
 import type { Parser } from '../../../codec/promtext/index.ts';
 import type { KeyValue, Label } from '../../../model/types.ts';
+import { promSeries } from '../../../model/prom-memo.ts';
+import { internKeyValue, internLabel, internLabels, ownString } from '../../../model/label-intern.ts';
 import { applyRelabel, type CompiledRelabel } from '../../../relabel/index.ts';
 import { byName, getLabel, labelsKey } from '../labels.ts';
 import { MetricSlot, PointGroup, ResourceSlot, Role, ScopeSlot, ScrapeCache, SeriesEntry, type SlotKind } from './cache.ts';
@@ -123,10 +125,16 @@ export function buildEntry(ctx: ResolveContext, p: Parser, raw: string): SeriesE
     const extra = ctx.externalLabels.filter((e) => getLabel(labels, e.name) === '');
     if (extra.length > 0) labels = [...labels, ...extra].sort(byName);
   }
-  const e = new SeriesEntry(false, name, labels);
+  // Long-lived: shared label objects and owned strings (parser strings are slices of the whole body).
+  const e = new SeriesEntry(false, internName(name), internLabels(labels));
   e.lastIter = ctx.cache.iter;
   ctx.cache.series.set(ScrapeCache.own(raw), e);
   return e;
+}
+
+/** The metric name as an owned string, shared with the `__name__` label table. */
+function internName(name: string): string {
+  return internLabel('__name__', name).value;
 }
 
 function droppedEntry(cache: ScrapeCache, raw: string): SeriesEntry {
@@ -262,10 +270,10 @@ export function resolveRole(ctx: ResolveContext, e: SeriesEntry): void {
     const attributes: KeyValue[] = [];
     for (const l of ident) {
       if (l.name === 'job' || l.name === 'instance' || l.name.startsWith(SCOPE_PREFIX)) continue;
-      attributes.push({ key: l.name, value: l.value });
+      attributes.push(internKeyValue(l.name, l.value));
     }
-    g = new PointGroup(slot, attributes, { name: otlpName, labels: ident });
-    cache.groups.set(gkey, g);
+    g = new PointGroup(slot, attributes, promSeries(otlpName, ident));
+    cache.groups.set(ownString(gkey), g); // a flat key: the concatenation tree would cost ~15 string objects
   }
   g.lastIter = cache.iter;
   e.group = g;
