@@ -22,6 +22,7 @@ import { compileFilter, filterSchema } from '../../src/processors/filter/config.
 import { RelabelCore } from '../../src/processors/relabel/core.ts';
 import { compileProcessorRules, relabelSchema } from '../../src/processors/relabel/processor.ts';
 import type { MicroBench } from '../harness.ts';
+import { ONE_RULE, twentyRules } from './shared/relabel-rules.ts';
 
 const TARGETS = 10;
 const NAMES = ['http_requests_total', 'http_request_errors_total', 'rpc_calls_total', 'process_cpu_seconds_total', 'node_network_receive_bytes_total'];
@@ -189,31 +190,24 @@ function baseline(name: string, input: { prom: boolean }): MicroBench {
   };
 }
 
-const ONE_RULE = [{ target_label: 'cluster', replacement: 'eu-west-1' }];
+/** Typical metric_relabel_configs on scraped series (no __meta_ labels at that stage: the app is a plain `app`). */
+const TWENTY_RULES = twentyRules({
+  families: 'http|rpc|process|node',
+  labelmap: { regex: 'app', replacement: 'app_name' },
+  dropApp: 'app',
+  familySuffix: 'total',
+  dropSeries: 'rpc_calls_total@404',
+});
 
-/** Typical metric_relabel_configs on scraped series (no __meta_ labels at that stage). */
-const TWENTY_RULES = [
-  { action: 'drop', source_labels: ['__name__'], regex: 'go_gc_.*' },
-  { action: 'keep', source_labels: ['__name__'], regex: '(http|rpc|process|node)_.*' },
-  { action: 'labelmap', regex: 'app', replacement: 'app_name' },
-  { action: 'labeldrop', regex: 'app' },
-  { source_labels: ['instance'], regex: '([^:]+):\\d+', target_label: 'host' },
-  { source_labels: ['namespace', 'pod'], separator: '/', target_label: 'workload' },
-  { action: 'hashmod', source_labels: ['instance'], modulus: 8, target_label: '__tmp_shard' },
-  { action: 'drop', source_labels: ['__tmp_shard'], regex: '9' },
-  { action: 'labeldrop', regex: '__tmp_.*' },
-  { source_labels: ['code'], regex: '5..', target_label: 'error', replacement: 'true' },
-  { action: 'drop', source_labels: ['handler'], regex: '/debug/.*|/metrics' },
-  { action: 'lowercase', source_labels: ['method'], target_label: 'method' },
-  { source_labels: ['env'], regex: 'prod', target_label: 'tier', replacement: 'gold' },
-  { target_label: 'cluster', replacement: 'eu-west-1' },
-  { source_labels: ['__name__'], regex: '(.*)_total', target_label: 'family', replacement: '$1' },
-  { action: 'keep', source_labels: ['job'], regex: 'service-.*' },
-  { if: '{namespace="team-1"}', target_label: 'owner', replacement: 'payments' },
-  { action: 'labeldrop', regex: 'pod' },
-  { source_labels: ['job'], target_label: 'service' },
-  { action: 'drop', source_labels: ['__name__', 'code'], separator: '@', regex: 'rpc_calls_total@404' },
-];
+function aggregate(name: string, input: { prom: boolean }): MicroBench {
+  return syncBench(name, input, () => {
+    const core = new AggregateCore(aggregateSchema.parse({ rules: [{ interval: '1m', by: ['job', 'code'], outputs: ['sum_samples', 'total'] }] }), Date.now());
+    let now = Date.now();
+    return (md) => {
+      core.ingest(md, (now += 10));
+    };
+  });
+}
 
 const SCRAPED = { prom: true };
 const OTLP = { prom: false };
@@ -229,12 +223,7 @@ const benches: MicroBench[] = [
     const d = new DeltaToCumulative(deltaToCumulativeSchema.parse({}));
     return (md) => d.apply(md);
   }),
-  syncBench('processors: aggregate 1 rule (sum_samples, total by 2 labels)', SCRAPED, () => {
-    const core = new AggregateCore(aggregateSchema.parse({ rules: [{ interval: '1m', by: ['job', 'code'], outputs: ['sum_samples', 'total'] }] }), Date.now());
-    let now = Date.now();
-    return (md) => {
-      core.ingest(md, (now += 10));
-    };
-  }),
+  aggregate('processors: aggregate 1 rule (sum_samples, total by 2 labels)', SCRAPED),
+  aggregate('processors: aggregate 1 rule, OTLP (no prom)', OTLP),
 ];
 export default benches;

@@ -1,11 +1,13 @@
 /**
  * Relabel engine micro-benchmarks. Each run relabels 1000 realistic series (10 labels each, sorted, with __name__)
  * and returns 1000 (samples processed). Two shapes: a single rule (the common "add a label" case), and 20 typical
- * metric_relabel_configs mixing replace, keep, drop, labeldrop, hashmod, labelmap, lowercase and an `if:` rule.
+ * metric_relabel_configs mixing replace, keep, drop, labeldrop, hashmod, labelmap, lowercase and an `if:` rule
+ * (shared with processors.ts: shared/relabel-rules.ts).
  */
 import type { MicroBench } from '../harness.ts';
 import type { Label } from '../../src/model/types.ts';
 import { applyRelabel, compileRelabel, type RelabelConfigInput } from '../../src/relabel/index.ts';
+import { ONE_RULE, twentyRules } from './shared/relabel-rules.ts';
 
 const SERIES = 1000;
 
@@ -35,30 +37,14 @@ function makeSeries(): Label[][] {
   return out;
 }
 
-const ONE_RULE: RelabelConfigInput[] = [{ target_label: 'cluster', replacement: 'eu-west-1' }];
-
-const TWENTY_RULES: RelabelConfigInput[] = [
-  { action: 'drop', source_labels: ['__name__'], regex: 'go_gc_.*' },
-  { action: 'keep', source_labels: ['__name__'], regex: '(http|go|process|node)_.*' },
-  { action: 'labelmap', regex: '__meta_pod_label_(.+)' },
-  { action: 'labeldrop', regex: '__meta_.*' },
-  { source_labels: ['instance'], regex: '([^:]+):\\d+', target_label: 'host' },
-  { source_labels: ['namespace', 'pod'], separator: '/', target_label: 'workload' },
-  { action: 'hashmod', source_labels: ['instance'], modulus: 8, target_label: '__tmp_shard' },
-  { action: 'drop', source_labels: ['__tmp_shard'], regex: '9' },
-  { action: 'labeldrop', regex: '__tmp_.*' },
-  { source_labels: ['code'], regex: '5..', target_label: 'error', replacement: 'true' },
-  { action: 'drop', source_labels: ['handler'], regex: '/debug/.*|/metrics' },
-  { action: 'lowercase', source_labels: ['method'], target_label: 'method' },
-  { source_labels: ['env'], regex: 'prod', target_label: 'tier', replacement: 'gold' },
-  { target_label: 'cluster', replacement: 'eu-west-1' },
-  { source_labels: ['__name__'], regex: '(.*)_bucket', target_label: 'family', replacement: '$1' },
-  { action: 'keep', source_labels: ['job'], regex: 'service-.*' },
-  { if: '{namespace="team-1"}', target_label: 'owner', replacement: 'payments' },
-  { action: 'labeldrop', regex: 'pod' },
-  { source_labels: ['job'], target_label: 'service' },
-  { action: 'drop', source_labels: ['__name__', 'code'], separator: '@', regex: 'node_cpu_seconds_total@404' },
-];
+/** The series carry the pod's app as a discovery label (`__meta_pod_label_app`), as target relabeling sees it. */
+const TWENTY_RULES = twentyRules({
+  families: 'http|go|process|node',
+  labelmap: { regex: '__meta_pod_label_(.+)' },
+  dropApp: '__meta_.*',
+  familySuffix: 'bucket',
+  dropSeries: 'node_cpu_seconds_total@404',
+});
 
 function bench(name: string, rules: RelabelConfigInput[]): MicroBench {
   return {

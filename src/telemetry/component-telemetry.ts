@@ -1,7 +1,8 @@
 /**
  * What a component gets to report about itself. Backed by @opentelemetry/sdk-metrics (served on :8888/metrics)
- * and mirrored into plain numbers for the status page. Instruments are created once per component; `add` on the
- * hot path only bumps a number and an SDK counter with pre-bound attributes.
+ * and mirrored into plain numbers for the status page. Instruments are created once per component; a counter `add`
+ * on the hot path only bumps numbers found by a few Map lookups, without allocating (counter-series.ts: the SDK
+ * reads them through observable counters at collection time). Histogram `record` goes to an SDK histogram.
  */
 export interface Attrs {
   readonly [key: string]: string | number | boolean;

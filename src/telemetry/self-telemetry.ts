@@ -4,9 +4,11 @@
  * default :8888/metrics as the Collector) and/or periodic OTLP gRPC push (@opentelemetry/exporter-metrics-otlp-grpc).
  * Instrument names follow the Collector (`otelcol_receiver_accepted_metric_points`, ...); each component's
  * instruments carry its id as `receiver` / `processor` / `exporter` / `extension`, as the Collector's do.
- * Local mirrors of every counter feed the status page without a collection cycle.
+ * Counters are plain numbers (counter-series.ts) reported by observable counters, so `add` costs no SDK call and no
+ * allocation, and their values survive a reader change. Local per-component mirrors of every counter feed the status
+ * page without a collection cycle.
  */
-import { metrics as apiMetrics, type Attributes, type Counter, type Histogram, type Meter } from '@opentelemetry/api';
+import { metrics as apiMetrics, type Attributes, type Histogram, type Meter } from '@opentelemetry/api';
 import { MeterProvider, PeriodicExportingMetricReader, type MetricReader, type ViewOptions } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-grpc';
@@ -16,17 +18,14 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 type IntervalHistogram = ReturnType<typeof monitorEventLoopDelay>;
 import type { Attrs, ComponentTelemetry, CounterHandle, GaugeHandle, HistogramHandle } from './component-telemetry.ts';
 import type { EffectiveTelemetry, ReaderConfig } from './config.ts';
+import { CounterHandleImpl, CounterStore, type Mirror } from './counter-series.ts';
 import { VERSION } from '../version.ts';
-
-interface Mirror {
-  total: number;
-  byAttrs: Map<string, number>;
-}
 
 export class SelfTelemetry {
   private provider: MeterProvider | undefined;
   private meter: Meter;
-  private readonly counters = new Map<string, Counter>();
+  /** Every counter series' value, reported by observable counters (counter-series.ts). */
+  readonly counterStore = new CounterStore();
   private readonly histograms = new Map<string, Histogram>();
   private readonly gauges = new Map<string, Map<string, () => number | Array<[number, Attrs]>>>();
   private readers: MetricReader[] = [];
@@ -54,8 +53,8 @@ export class SelfTelemetry {
       views,
     });
     this.meter = this.provider.getMeter('otel-bridge', VERSION);
-    this.counters.clear();
     this.histograms.clear();
+    this.counterStore.bind(this.meter);
     this.registerProcessMetrics();
     for (const [name, reads] of this.gauges) this.observe(name, reads);
     // Wait for pull servers to listen so a failure to bind is reported at start, not later.
@@ -66,15 +65,10 @@ export class SelfTelemetry {
     const p = this.provider;
     this.provider = undefined;
     this.readerKey = '';
+    this.counterStore.bind(undefined);
     this.loopDelay?.disable();
     this.loopDelay = undefined;
     if (p) await p.shutdown().catch(() => undefined);
-  }
-
-  counter(name: string, description: string, unit = '1'): Counter {
-    let c = this.counters.get(name);
-    if (!c) this.counters.set(name, (c = this.meter.createCounter(name, { description, unit })));
-    return c;
   }
 
   histogram(name: string, description: string, unit: string, boundaries: number[]): Histogram {
@@ -168,24 +162,7 @@ class ComponentTelemetryImpl implements ComponentTelemetry {
   counter(name: string, description: string, unit = '1'): CounterHandle {
     let mirror = this.mirrors.get(name);
     if (!mirror) this.mirrors.set(name, (mirror = { total: 0, byAttrs: new Map() }));
-    const m = mirror;
-    const self = this.self;
-    const base = this.base;
-    const baseOnly = { ...base };
-    return {
-      add(n: number, attrs?: Attrs): void {
-        if (n === 0) return;
-        m.total += n;
-        // The SDK counter is looked up per call so a reader reconfiguration (new provider) is picked up.
-        const c = self.counter(name, description, unit);
-        if (attrs === undefined) c.add(n, baseOnly as Attributes);
-        else {
-          const k = JSON.stringify(attrs);
-          m.byAttrs.set(k, (m.byAttrs.get(k) ?? 0) + n);
-          c.add(n, { ...base, ...attrs } as Attributes);
-        }
-      },
-    };
+    return new CounterHandleImpl(this.self.counterStore, name, description, unit, this.base, mirror);
   }
 
   histogram(name: string, description: string, unit: string, boundaries: number[]): HistogramHandle {
@@ -219,7 +196,7 @@ class ComponentTelemetryImpl implements ComponentTelemetry {
     const out: Record<string, number> = {};
     for (const [name, m] of this.mirrors) {
       out[name] = m.total;
-      for (const [k, v] of m.byAttrs) out[`${name}${k}`] = v;
+      for (const [k, v] of m.byAttrs) out[`${name}${k}`] = v.n;
     }
     return out;
   }

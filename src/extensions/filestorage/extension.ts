@@ -20,11 +20,12 @@
  *   survives a power loss, and group commit keeps the cost to one fdatasync per burst of batches. With false a batch
  *   still survives a process crash or kill -9 (it is in the page cache), not a machine crash.
  */
-import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Component, CreateSettings, ExtensionFactory, Host } from '../../component/component.ts';
 import { duration } from '../../config/duration.ts';
+import { tryLock, unlock } from '../../util/pid-lock.ts';
 
 export const fileStorageSchema = z.strictObject({
   directory: z.string().min(1).default('/var/lib/otelcol/file_storage'),
@@ -55,18 +56,6 @@ export interface QueueDir {
 export interface StorageExtension extends Component {
   readonly fsync: boolean;
   openQueueDir(kind: string, componentId: string): Promise<QueueDir>;
-}
-
-/** Locks held by this process (a reload releases before the next generation opens). */
-const heldHere = new Set<string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 export function componentDirName(kind: string, componentId: string): string {
@@ -106,35 +95,23 @@ class FileStorage implements StorageExtension {
     mkdirSync(path, { recursive: true, mode: parseInt(this.cfg.directory_permissions, 8) });
     const lock = join(path, 'lock');
     const until = Date.now() + this.cfg.timeout;
+    const stale = (previousPid: number) => this.settings.logger.warn({ directory: path, previousPid }, 'taking over a queue directory lock left by a stopped process');
     for (;;) {
+      let holder;
       try {
-        writeFileSync(lock, String(process.pid), { flag: 'wx' });
-        break;
+        holder = tryLock(lock, stale);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`cannot lock "${path}": ${(err as Error).message}`);
+        throw new Error(`cannot lock "${path}": ${(err as Error).message}`);
       }
-      const holder = Number(readFileSync(lock, 'utf8').trim());
-      const stale = !Number.isInteger(holder) || holder <= 0 || (holder === process.pid ? !heldHere.has(lock) : !alive(holder));
-      if (stale) {
-        this.settings.logger.warn({ directory: path, previousPid: holder }, 'taking over a queue directory lock left by a stopped process');
-        unlinkSync(lock);
-        continue;
-      }
+      if (holder === undefined) break;
       if (Date.now() >= until) throw new Error(`queue directory "${path}" is locked by process ${holder} (another otel-bridge using the same file_storage directory?)`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    heldHere.add(lock);
     this.open.add(lock);
     return {
       path,
       release: () => {
-        if (!this.open.delete(lock)) return;
-        heldHere.delete(lock);
-        try {
-          if (existsSync(lock) && readFileSync(lock, 'utf8').trim() === String(process.pid)) unlinkSync(lock);
-        } catch {
-          // already gone
-        }
+        if (this.open.delete(lock)) unlock(lock);
       },
     };
   }

@@ -7,8 +7,9 @@
  *   dead process (kill -9) is taken over; a live other process, or another component of this process, is an error
  *   that names the directory.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { tryLock, unlock } from '../../../util/pid-lock.ts';
 
 export const segmentName = (n: number): string => `${String(n).padStart(20, '0')}.seg`;
 export const segmentPath = (dir: string, n: number): string => join(dir, segmentName(n));
@@ -31,36 +32,18 @@ export function fsyncDir(dir: string): void {
   }
 }
 
-const heldInProcess = new Set<string>();
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/** Creates `dir` if needed and takes its lock; returns the release function. */
+/** Creates `dir` if needed and takes its lock (src/util/pid-lock.ts); returns the release function. */
 export function lockDir(dir: string, who: string): () => void {
   const abs = resolve(dir);
   mkdirSync(abs, { recursive: true });
-  if (heldInProcess.has(abs)) throw new Error(`${who}: WAL directory ${abs} is already used by another component of this gateway; give each exporter its own wal.directory`);
   const lock = join(abs, 'LOCK');
-  let owner = NaN;
+  let holder;
   try {
-    owner = Number(readFileSync(lock, 'utf8').trim());
-  } catch {
-    // no lock yet
+    holder = tryLock(lock);
+  } catch (err) {
+    throw new Error(`${who}: cannot lock WAL directory ${abs}: ${(err as Error).message}`);
   }
-  if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
-    throw new Error(`${who}: WAL directory ${abs} is locked by running process ${owner}; two gateways cannot share a wal.directory`);
-  }
-  writeFileSync(lock, String(process.pid));
-  heldInProcess.add(abs);
-  return () => {
-    heldInProcess.delete(abs);
-    rmSync(lock, { force: true });
-  };
+  if (holder === process.pid) throw new Error(`${who}: WAL directory ${abs} is already used by another component of this gateway; give each exporter its own wal.directory`);
+  if (holder !== undefined) throw new Error(`${who}: WAL directory ${abs} is locked by running process ${holder}; two gateways cannot share a wal.directory`);
+  return () => unlock(lock);
 }
