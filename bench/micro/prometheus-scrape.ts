@@ -75,7 +75,7 @@ function scrapePath(cold: boolean): () => number {
     app.feed(p);
     app.commit();
     app.report(report, true, 0.005);
-    const md = app.builder!.finish();
+    const md = app.finish();
     if (md.resourceMetrics.length === 0) throw new Error('empty batch');
     return app.total;
   };

@@ -150,17 +150,35 @@ export function writeRw1Labels(out: Uint8Array, p: number): number {
 }
 
 /**
- * RW 1.0 label bytes memoised in `ref.rw1` (null when structurally invalid). For cacheable refs only: a right-sized
- * array costs a backing-store allocation (~1 us), paid once per series lifetime.
+ * RW 1.0 label bytes memoised in `ref.rw1` (null when structurally invalid). For cacheable refs only: paid once per
+ * series lifetime (a view into a shared slab, see slabAlloc).
  */
 export function rw1LabelBytes(ref: SeriesRef): Uint8Array | null {
   const memo = ref.rw1;
   if (memo !== undefined) return memo;
   const size = rw1LabelsSize(ref);
   if (size < 0) return (ref.rw1 = null);
-  const out = new Uint8Array(size);
+  const out = slabAlloc(size);
   writeRw1Labels(out, 0);
   return (ref.rw1 = out);
+}
+
+// Memos are views into shared 64 KiB slabs: a right-sized array per series would cost its own ArrayBuffer object and
+// backing store (~250 bytes of overhead on top of its ~200 bytes of labels). A slab is freed once no view of it is
+// left (series churn can keep a slab alive for one surviving view: bounded, at most one slab per survivor).
+const SLAB = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabPos = 0;
+
+function slabAlloc(size: number): Uint8Array {
+  if (size > SLAB / 16) return new Uint8Array(size);
+  if (slabPos + size > slab.length) {
+    slab = new Uint8Array(SLAB);
+    slabPos = 0;
+  }
+  const v = slab.subarray(slabPos, slabPos + size);
+  slabPos += size;
+  return v;
 }
 
 // Label names repeat across series: their encoded `Label.name` field (tag, length, bytes) is kept (bounded).

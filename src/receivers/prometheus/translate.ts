@@ -18,7 +18,7 @@
  */
 import type { Exemplar, HistogramDataPoint, KeyValue, Metric, MetricsData, NumberDataPoint, SummaryDataPoint } from '../../model/types.ts';
 import { FLAG_NO_RECORDED_VALUE, Temporality } from '../../model/types.ts';
-import type { MetricSlot, PointGroup, ResourceSlot } from './scrape/cache.ts';
+import type { MetricSlot, PointGroup, ResourceSlot, ScopeSlot } from './scrape/cache.ts';
 import { splitHostPort } from './labels.ts';
 
 const UCUM: Record<string, string> = {
@@ -137,6 +137,9 @@ export class PointBuilder {
   private readonly o: BuilderOptions;
   private readonly id: number;
   private readonly resources: ResourceSlot[] = [];
+  /** Slots and scopes given a Metric / ScopeMetrics of this batch (their references are dropped in `finish`). */
+  private readonly slots: MetricSlot[] = [];
+  private readonly scopes: ScopeSlot[] = [];
   private lastMs = -1;
   private lastNs = 0n;
 
@@ -168,6 +171,7 @@ export class PointBuilder {
         schemaUrl: scope.schemaUrl,
       };
       res.rm!.scopeMetrics.push(scope.sm);
+      this.scopes.push(scope);
     }
     const meta = this.o.meta(slot.family);
     const base = { name: slot.name, description: meta?.help ?? '', unit: unitToUcum(meta?.unit ?? ''), metadata: [{ key: 'prometheus.type', value: slot.promType }] };
@@ -187,6 +191,7 @@ export class PointBuilder {
     }
     slot.iter = this.id;
     slot.metric = m;
+    this.slots.push(slot);
     scope.sm!.metrics.push(m);
     return m;
   }
@@ -338,6 +343,11 @@ export class PointBuilder {
       }
       r.rm!.resource.attributes = a;
     }
+    // The batch now belongs to the pipeline: the cache must not keep it alive until the next scrape (100k points
+    // held for a whole interval would be promoted to the old generation and collected there, scrape after scrape).
+    for (const r of this.resources) r.rm = undefined;
+    for (const sc of this.scopes) sc.sm = undefined;
+    for (const sl of this.slots) sl.metric = undefined;
     return this.md;
   }
 

@@ -12,11 +12,11 @@
  *   allocation per sample. Counters (`total`, `added`, `seriesAdded`) follow Prometheus 2.42 exactly.
  */
 import { EntryType, type Parser } from '../../../codec/promtext/index.ts';
-import type { KeyValue, Label } from '../../../model/types.ts';
+import type { KeyValue, Label, MetricsData } from '../../../model/types.ts';
 import { promSeries } from '../../../model/prom-memo.ts';
 import { PointBuilder, toExemplar, type BuilderOptions } from '../translate.ts';
 import { getLabel } from '../labels.ts';
-import { MetricSlot, PointGroup, Role, ScrapeCache, type SeriesEntry } from './cache.ts';
+import { MetricSlot, NO_NUMBERS, PointGroup, Role, ScrapeCache, type SeriesEntry } from './cache.ts';
 import { buildEntry, resolveRole, resourceSlot, scopeSlot, type ResolveContext } from './resolve.ts';
 
 export interface AppendOptions {
@@ -124,9 +124,14 @@ export class Appender {
         const mt = p.metricType();
         cache.setType(p.metadataName(), mt === 'untyped' ? 'unknown' : mt);
       } else if (t === EntryType.Help) {
-        cache.meta(p.metadataName()).help = p.help();
+        // Owned copies: the parser's strings are slices of the body, which a kept slice would keep alive.
+        const m = cache.meta(p.metadataName());
+        const help = p.help();
+        if (m.help !== help) m.help = ScrapeCache.own(help);
       } else if (t === EntryType.Unit) {
-        cache.meta(p.metadataName()).unit = p.unit();
+        const m = cache.meta(p.metadataName());
+        const unit = p.unit();
+        if (m.unit !== unit) m.unit = ScrapeCache.own(unit);
       } else if (t === EntryType.NeedMore || t === EntryType.EOF) {
         return;
       }
@@ -150,8 +155,10 @@ export class Appender {
       g.tsMs = ts;
       g.hasValue = g.hasSum = g.hasCount = false;
       g.createdMs = -1;
-      g.keys.length = 0;
-      g.vals.length = 0;
+      if (g.keys.length !== 0) {
+        g.keys.length = 0;
+        g.vals.length = 0;
+      }
       g.exemplars = undefined;
       this.touched.push(g);
     }
@@ -167,6 +174,7 @@ export class Appender {
         break;
       case Role.BUCKET:
       case Role.QUANTILE:
+        if (g.keys === NO_NUMBERS) (g.keys = []), (g.vals = []);
         g.keys.push(e.bound);
         g.vals.push(v);
         break;
@@ -233,6 +241,13 @@ export class Appender {
       if (g.emitId < 0) continue; // never emitted a point: nothing to mark stale downstream
       this.builder!.emitStale(g, this.defTime);
     }
+  }
+
+  /** The batch of this append (ownership passes to the caller); the appender keeps no reference to it. */
+  finish(): MetricsData {
+    const md = this.builder!.finish();
+    this.builder = undefined;
+    return md;
   }
 
   /** The five synthetic series (Prometheus `report`), at the scrape's timestamp. */

@@ -95,6 +95,9 @@ export class MetricSlot {
   }
 }
 
+/** The shared empty array of PointGroup's number lists (frozen: writers allocate their own first). */
+export const NO_NUMBERS: number[] = Object.freeze([]) as unknown as number[];
+
 export class PointGroup {
   readonly slot: MetricSlot;
   /** Point attributes (labels minus job, instance, otel_scope_*, le, quantile), reused across scrapes. */
@@ -111,13 +114,14 @@ export class PointGroup {
   sum = 0;
   hasCount = false;
   count = 0;
-  /** Bucket upper bounds / cumulative counts, or quantiles / values, in exposition order. */
-  readonly keys: number[] = [];
-  readonly vals: number[] = [];
+  /** Bucket upper bounds / cumulative counts, or quantiles / values, in exposition order (allocated on first use:
+   * most groups are gauges and counters; NO_NUMBERS is shared and never written). */
+  keys: number[] = NO_NUMBERS;
+  vals: number[] = NO_NUMBERS;
   exemplars: Exemplar[] | undefined = undefined;
   // ---- across scrapes ----
   /** Bounds (histogram) or quantiles (summary) of the last emitted point, for stale markers. */
-  lastLayout: number[] = [];
+  lastLayout: number[] = NO_NUMBERS;
   lastHadBuckets = false;
   lastHadSum = false;
   /** Stamp of the append that emitted a stale marker for this group. */

@@ -250,7 +250,7 @@ export class ScrapeLoop {
     env.metrics.duplicates(app.duplicates);
     if (err !== undefined && !env.signal.aborted) env.logger.debug({ target: target.url, err: err.message, reason }, 'scrape failed');
     if (app.duplicates > 0) env.logger.debug({ target: target.url, num_dropped: app.duplicates }, 'Error on ingesting samples with the same series twice in one scrape');
-    this.push(app.builder!.finish());
+    this.push(app.finish());
   }
 
   private push(md: MetricsData): void {
@@ -291,7 +291,7 @@ export class ScrapeLoop {
       if (this.env.signal.aborted) return;
       this.appender.begin(staleTime);
       this.appender.endOfRun(this.report);
-      this.push(this.appender.builder!.finish());
+      this.push(this.appender.finish());
       onDone();
     }, wait);
     this.eorTimer.unref();
