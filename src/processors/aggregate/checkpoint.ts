@@ -6,8 +6,10 @@
  * - File: `<directory>/<processor id with "/" as "_">[-<pipeline>].json`, JSON, version 1. Written atomically
  *   (temp file in the same directory, fsync, rename) after every flush and on shutdown; writes are serialised.
  * - Content per rule (matched to the configured rules by their fingerprint, so a changed rule starts fresh): every
- *   group's labels, total, start time, histogram totals, last-seen time, and every input series' last value, last
- *   timestamps, start time and histogram counts. Per-interval accumulators (sum, min, samples...) are not saved: a
+ *   group's labels, total, start time, histogram totals (`hist` explicit, `vmh` vmrange buckets as [index, count]
+ *   pairs, `eh` exponential), last-seen time, and every input series' last value, last timestamps, start time and
+ *   histogram counts (`h` explicit, `e` the last exponential point). The fields added after the first version
+ *   (`vmh`, `eh`, `e`) are optional, so files written before them restore as they did (still version 1). Per-interval accumulators (sum, min, samples...) are not saved: a
  *   crash loses the gauges of the interval in progress, and increases since the last flush are recovered from the
  *   saved last values (they land in the first interval after the restart).
  * - A missing file starts empty; an unreadable or corrupt one is renamed to `*.corrupt-<time>` and logged by the
@@ -16,6 +18,7 @@
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Label } from '../../model/types.ts';
+import type { ExpHist } from './exphist.ts';
 import type { Group, HistAgg, RuleState, Series } from './state.ts';
 import { labelsKey } from './state.ts';
 
@@ -26,13 +29,21 @@ interface SavedSeries {
   start: string;
   seen: number;
   h?: [number[], number, number];
+  e?: SavedExp;
 }
+const num = (v: number) => (Number.isFinite(v) ? v : null);
+/** ExpHist with min/max null when unknown (JSON has no Infinity). */
+type SavedExp = Omit<ExpHist, 'min' | 'max'> & { min: number | null; max: number | null };
+const saveExp = (h: ExpHist): SavedExp => ({ ...h, min: num(h.min), max: num(h.max) });
+const loadExp = (h: SavedExp): ExpHist => ({ ...h, min: h.min ?? Infinity, max: h.max ?? -Infinity });
 interface SavedGroup {
   labels: [string, string][];
   total: number;
   start: string;
   lastSeen: number;
   hist?: HistAgg;
+  vmh?: [number, number][];
+  eh?: SavedExp;
   series: SavedSeries[];
 }
 interface SavedRule {
@@ -47,7 +58,6 @@ export interface Checkpoint {
   rules: SavedRule[];
 }
 
-const num = (v: number) => (Number.isFinite(v) ? v : null);
 
 export function snapshot(id: string, startMs: number, rules: readonly RuleState[], now: number): Checkpoint {
   return {
@@ -63,6 +73,8 @@ export function snapshot(id: string, startMs: number, rules: readonly RuleState[
         start: String(g.start),
         lastSeen: g.lastSeen,
         ...(g.hist === undefined ? {} : { hist: g.hist }),
+        ...(g.vmh === undefined ? {} : { vmh: [...g.vmh] }),
+        ...(g.ehist === undefined ? {} : { eh: saveExp(g.ehist) }),
         series: [...g.series].map(([k, s]) => ({
           k,
           last: s.last,
@@ -70,6 +82,7 @@ export function snapshot(id: string, startMs: number, rules: readonly RuleState[
           start: String(s.start),
           seen: s.seen,
           ...(s.hCounts === undefined ? {} : { h: [s.hCounts, s.hCount, s.hSum] as [number[], number, number] }),
+          ...(s.eh === undefined ? {} : { e: saveExp(s.eh) }),
         })),
       })),
     })),
@@ -100,6 +113,9 @@ export function restore(cp: Checkpoint, rules: readonly RuleState[]): number {
           hCounts: ss.h?.[0],
           hCount: ss.h?.[1] ?? 0,
           hSum: ss.h?.[2] ?? 0,
+          eh: ss.e === undefined ? undefined : loadExp(ss.e),
+          fresh: false,
+          dead: false,
         });
       }
       const g: Group = {
@@ -117,9 +133,14 @@ export function restore(cp: Checkpoint, rules: readonly RuleState[]): number {
         start: BigInt(sg.start),
         lastSeen: sg.lastSeen,
         hist: sg.hist,
+        vmh: sg.vmh === undefined ? undefined : new Map(sg.vmh),
+        ehist: sg.eh === undefined ? undefined : loadExp(sg.eh),
         series,
       };
-      r.groups.set(labelsKey(labels), g);
+      const key = labelsKey(labels);
+      const replaced = r.groups.get(key);
+      if (replaced !== undefined) for (const s of replaced.series.values()) s.dead = true; // cached slots resolve again
+      r.groups.set(key, g);
     }
   }
   return restored;

@@ -20,7 +20,8 @@
  *   (for replicated sources); the interval must be a multiple of it. Meant for cumulative and gauge inputs: on delta
  *   inputs it would keep one delta per dedup_interval.
  * - Outputs: sum_samples, count_samples, count_series, min, max, avg, last, total, increase, rate_sum, rate_avg,
- *   histogram_bucket, quantiles(phi, ...) with 0 <= phi <= 1 (see state.ts for their semantics).
+ *   histogram_bucket, quantiles(phi, ...) with 0 <= phi <= 1 (see state.ts for their semantics and which input
+ *   types each takes: gauges/sums, explicit and exponential histograms, summaries as `_sum`/`_count` counters).
  */
 import { z } from 'zod';
 import { parseDuration } from '../../config/duration.ts';

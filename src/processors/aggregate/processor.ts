@@ -4,7 +4,12 @@
  *
  * Contract
  * - Inputs pass through unless matched by a rule with `keep_input: false`; those are removed and counted in
- *   `otelbridge_processor_aggregated_items` (not as drops).
+ *   `otelbridge_processor_aggregated_items` (not as drops), except removed points that no output of their rules
+ *   could use (e.g. a histogram for a rule without histogram_bucket/count_series): those count in
+ *   `otelbridge_processor_dropped_items{reason="unsupported_input"}`.
+ * - Points (or parts of points) an output could not take are counted in
+ *   `otelbridge_processor_aggregate_ignored_items{rule, output, reason}` (rule = its index in `rules`; reasons and
+ *   the output x input table in state.ts), whether or not the input is kept.
  * - Each rule flushes at wall-clock multiples of its interval (a 1m rule at hh:mm:00): the outputs go to the next
  *   consumer in their own batch (see core.ts for resources) and are counted as outgoing items. A failed delivery is
  *   logged and counted (`otelbridge_processor_aggregate_emit_failures`); cumulative outputs recover at the next
@@ -32,6 +37,10 @@ class AggregateProcessor implements ProcessorComponent {
   private readonly counters;
   private readonly aggregated;
   private readonly emitFailures;
+  private readonly ignored;
+  /** Last reported values of the monotonic ignored/dropped counts (reported as deltas). */
+  private readonly reported = new Map<string, number>();
+  private droppedReported = 0;
   private readonly timers: (NodeJS.Timeout | undefined)[] = [];
   private readonly inflight = new Set<Promise<void>>();
   private readonly path: string | undefined;
@@ -49,6 +58,7 @@ class AggregateProcessor implements ProcessorComponent {
     this.counters = processorCounters(settings);
     const t = settings.telemetry;
     this.aggregated = t.counter('otelbridge_processor_aggregated_items', 'Input data points consumed by aggregation rules with keep_input: false.', '{items}');
+    this.ignored = t.counter('otelbridge_processor_aggregate_ignored_items', 'Input points (or their parts) an aggregate output could not take, by rule, output and reason.', '{items}');
     this.emitFailures = t.counter('otelbridge_processor_aggregate_emit_failures', 'Aggregate flushes whose outputs the next consumer refused.', '{flushes}');
     this.path = cfg.directory === undefined ? undefined : checkpointPath(cfg.directory, settings.id, settings.pipeline);
   }
@@ -149,10 +159,29 @@ class AggregateProcessor implements ProcessorComponent {
     const n = countDataPoints(md);
     this.counters.incoming.add(n, { otel_signal: 'metrics' });
     const removed = this.core.ingest(md, Date.now());
-    if (removed > 0) this.aggregated.add(removed);
+    if (removed > 0) {
+      const dropped = this.core.dropped - this.droppedReported;
+      this.droppedReported = this.core.dropped;
+      if (removed > dropped) this.aggregated.add(removed - dropped);
+      if (dropped > 0) this.counters.dropped.add(dropped, { reason: 'unsupported_input' });
+    }
+    this.reportIgnored();
     if (n - removed === 0 && md.resourceMetrics.length === 0) return;
     this.counters.outgoing.add(n - removed, { otel_signal: 'metrics' });
     await this.next.consume(md, ctx);
+  }
+
+  private reportIgnored(): void {
+    const rules = this.core.rules;
+    for (let i = 0; i < rules.length; i++) {
+      for (const [output, reason, n] of rules[i]!.ignored()) {
+        const k = `${i}/${output}/${reason}`;
+        const d = n - (this.reported.get(k) ?? 0);
+        if (d <= 0) continue;
+        this.reported.set(k, n);
+        this.ignored.add(d, { rule: String(i), output, reason });
+      }
+    }
   }
 
   async shutdown(): Promise<void> {
@@ -169,7 +198,7 @@ class AggregateProcessor implements ProcessorComponent {
 
   status(): Record<string, unknown> {
     return {
-      rules: this.core.rules.map((r) => ({ interval: r.rule.interval, outputs: r.rule.outputs.map((o) => o.name), groups: r.groups.size, series: [...r.groups.values()].reduce((a, g) => a + g.series.size, 0), histogramBoundsMismatch: r.boundsMismatch })),
+      rules: this.core.rules.map((r) => ({ interval: r.rule.interval, outputs: r.rule.outputs.map((o) => o.name), groups: r.groups.size, series: [...r.groups.values()].reduce((a, g) => a + g.series.size, 0), histogramBoundsMismatch: r.boundsMismatch, ignored: r.ignored().map(([output, reason, n]) => ({ output, reason, points: n })) })),
       flushes: this.flushes,
       emittedPoints: this.emitted,
       checkpoint: this.path === undefined ? null : { file: this.path, ...this.lastCheckpoint },

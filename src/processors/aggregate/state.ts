@@ -17,15 +17,36 @@
  *   a lower value, or a changed start time, is a restart: the new value is added. The first point of a series is a
  *   baseline (adds nothing) unless its start time shows the counter began after the processor started and within
  *   the staleness interval (then it adds its whole value). Samples older than the series' last one are ignored.
- * - histogram_bucket (explicit-bounds histogram inputs only): the same reset-aware increases bucket by bucket, plus
- *   count and sum, accumulated into a cumulative histogram with the bounds of the group's first point; points with
- *   other bounds are ignored (counted by the caller). Other outputs ignore histogram points.
+ * - histogram_bucket, by the group's input type (the first one it saw; points of another type are ignored, reason
+ *   `mixed_input_types`):
+ *   - number inputs: every sample value is counted into VictoriaMetrics buckets (vmrange.ts), as vmagent does; one
+ *     gauge per non-empty bucket with the label `vmrange`, its value the count since the group appeared
+ *     (cumulative, like vmagent's). Negative values are not counted (reason `negative_value`).
+ *   - explicit histograms: the same reset-aware increases as counters, bucket by bucket plus count and sum,
+ *     accumulated into a cumulative histogram with the bounds of the group's first point; points with other bounds
+ *     are ignored (reason `histogram_bounds_mismatch`).
+ *   - exponential histograms: the same reset-aware increases (exphist.ts: a count that went down or a changed start
+ *     time is a restart), merged into a cumulative exponential histogram at the lowest common scale (zero bucket,
+ *     count, sum, min, max; see exphist.ts).
+ * - Which outputs take which inputs (core.ts turns a summary into its `_sum` and `_count` counter samples):
+ *     output                                   number  histogram  exp. histogram
+ *     sum/count_samples, min, max, avg, last,  yes     ignored    ignored
+ *     quantiles, total, increase, rate_*
+ *     count_series                             yes     yes        yes
+ *     histogram_bucket                         vmrange bucket-wise bucket-wise
+ *   "ignored" is counted per point and output (`ignored()`, reported by processor.ts with output and reason).
  * - Staleness: a series without samples for staleness_interval is forgotten; a group whose series are all gone
- *   and that got nothing for staleness_interval is removed (its total stops being emitted).
+ *   and that got nothing for staleness_interval is removed (its total and histogram_bucket stop being emitted).
  * NaN values and points flagged "no recorded value" are ignored.
+ *
+ * Hot path: callers hold a `Slot` per input series and rule (core.ts caches them per series identity), which keeps
+ * the resolved group and series; the label-set keys are built only when a slot is first used or its series expired.
  */
-import type { HistogramDataPoint, Label } from '../../model/types.ts';
+import type { ExponentialHistogramDataPoint, HistogramDataPoint, Label } from '../../model/types.ts';
 import type { AggregateRule } from './config.ts';
+import { diffExp, emptyExp, fromPoint, mergeExp, type ExpHist } from './exphist.ts';
+import { buildOutputs } from './outputs.ts';
+import { vmBucket } from './vmrange.ts';
 
 export const MAX_QUANTILE_SAMPLES = 10_000;
 
@@ -45,6 +66,12 @@ export interface Series {
   hCounts: number[] | undefined;
   hCount: number;
   hSum: number;
+  /** Last cumulative exponential histogram point (its own scale). */
+  eh: ExpHist | undefined;
+  /** No sample applied yet (restored series are not fresh). */
+  fresh: boolean;
+  /** Removed for staleness: slots holding it resolve again. */
+  dead: boolean;
 }
 
 export interface HistAgg {
@@ -70,6 +97,10 @@ export interface Group {
   start: bigint;
   lastSeen: number;
   hist: HistAgg | undefined;
+  /** histogram_bucket over number inputs: vmrange bucket index -> count. */
+  vmh: Map<number, number> | undefined;
+  /** histogram_bucket over exponential histogram inputs. */
+  ehist: ExpHist | undefined;
   readonly series: Map<string, Series>;
 }
 
@@ -77,18 +108,30 @@ export interface OutputSeries {
   readonly metric: string;
   /** Sorted, without __name__. */
   readonly labels: readonly Label[];
-  readonly kind: 'gauge' | 'sum' | 'histogram';
+  readonly kind: 'gauge' | 'sum' | 'histogram' | 'exphistogram';
   readonly value: number;
   readonly start: bigint;
   readonly time: bigint;
   readonly hist?: HistAgg | undefined;
+  readonly ehist?: ExpHist | undefined;
 }
+
+/** One input series as one rule sees it: its view labels, their key, and the resolved group/series (lazily). */
+export interface Slot {
+  readonly labels: Label[];
+  readonly key: string;
+  ref: { g: Group; s: Series } | undefined;
+}
+
+/** Reasons an output did not take a point (see the contract). */
+export type IgnoreReason = 'histogram_input' | 'exponential_histogram_input' | 'summary_quantiles' | 'histogram_bounds_mismatch' | 'mixed_input_types' | 'negative_value';
 
 /** A sample held back by dedup_interval until the end of its dedup window. */
 interface Pending {
-  labels: Label[];
+  slot: Slot;
   v: number;
   hist: HistogramDataPoint | undefined;
+  exp: ExponentialHistogramDataPoint | undefined;
   tsMs: number;
   startNs: bigint;
   delta: boolean;
@@ -100,16 +143,9 @@ export function labelsKey(labels: readonly Label[]): string {
   return k;
 }
 
-const msToNs = (ms: number): bigint => BigInt(Math.round(ms)) * 1_000_000n;
+export const msToNs = (ms: number): bigint => BigInt(Math.round(ms)) * 1_000_000n;
 
-function quantile(sorted: readonly number[], phi: number): number {
-  const n = sorted.length;
-  const rank = phi * (n - 1);
-  const lo = Math.floor(rank);
-  const hi = Math.min(lo + 1, n - 1);
-  const w = rank - lo;
-  return sorted[lo]! * (1 - w) + sorted[hi]! * w;
-}
+const HIST_OUTPUTS = new Set(['histogram_bucket', 'count_series']);
 
 export class RuleState {
   readonly rule: AggregateRule;
@@ -118,8 +154,15 @@ export class RuleState {
   readonly startNs: bigint;
   epoch = 0;
   boundsMismatch = 0;
+  /** Whether any output takes histogram points (histogram_bucket, count_series). */
+  readonly usesHistograms: boolean;
+  /** Points (per reason) some output ignored; see ignored(). */
+  private readonly ignoredPoints = { histogram_input: 0, exponential_histogram_input: 0, summary_quantiles: 0, mixed_input_types: 0, negative_value: 0 };
   private readonly keep: Set<string>;
   private readonly wantSamples: boolean;
+  private readonly wantBuckets: boolean;
+  /** Outputs that ignore histogram points. */
+  private readonly histRejects: string[];
   /** dedup_interval: latest sample per input series in the current dedup window (null when off). */
   private readonly pending: Map<string, Pending> | null;
 
@@ -128,33 +171,65 @@ export class RuleState {
     this.startNs = msToNs(startMs);
     this.keep = new Set(rule.by.length > 0 ? rule.by : rule.without);
     this.wantSamples = rule.outputs.some((o) => o.name === 'quantiles');
+    this.wantBuckets = rule.outputs.some((o) => o.name === 'histogram_bucket');
+    this.histRejects = rule.outputs.filter((o) => !HIST_OUTPUTS.has(o.name)).map((o) => o.name);
+    this.usesHistograms = this.histRejects.length < rule.outputs.length;
     this.pending = rule.dedupMs > 0 ? new Map() : null;
   }
 
+  /** [output, reason, points] for every output that ignored points so far (monotonic). */
+  ignored(): [string, IgnoreReason, number][] {
+    const out: [string, IgnoreReason, number][] = [];
+    const ip = this.ignoredPoints;
+    for (const o of this.histRejects) {
+      if (ip.histogram_input > 0) out.push([o, 'histogram_input', ip.histogram_input]);
+      if (ip.exponential_histogram_input > 0) out.push([o, 'exponential_histogram_input', ip.exponential_histogram_input]);
+    }
+    if (ip.summary_quantiles > 0) out.push(['*', 'summary_quantiles', ip.summary_quantiles]);
+    if (this.boundsMismatch > 0) out.push(['histogram_bucket', 'histogram_bounds_mismatch', this.boundsMismatch]);
+    if (ip.mixed_input_types > 0) out.push(['histogram_bucket', 'mixed_input_types', ip.mixed_input_types]);
+    if (ip.negative_value > 0) out.push(['histogram_bucket', 'negative_value', ip.negative_value]);
+    return out;
+  }
+
+  /** A summary point's quantiles could not be aggregated (its _sum/_count were). */
+  ignoreQuantiles(): void {
+    this.ignoredPoints.summary_quantiles++;
+  }
+
   /** Entry point for number samples: straight in, or held for dedup. */
-  offerNumber(labels: Label[], v: number, tsMs: number, startNs: bigint, delta: boolean, now: number): void {
-    if (this.pending === null) this.addNumber(labels, v, tsMs, startNs, delta, now);
-    else this.hold(labels, v, undefined, tsMs, startNs, delta);
+  offerNumber(slot: Slot, v: number, tsMs: number, startNs: bigint, delta: boolean, now: number): void {
+    if (this.pending === null) this.addNumber(slot, v, tsMs, startNs, delta, now);
+    else this.hold(slot, v, undefined, undefined, tsMs, startNs, delta);
   }
 
-  offerHistogram(labels: Label[], p: HistogramDataPoint, tsMs: number, delta: boolean, now: number): void {
-    if (this.pending === null) this.addHistogram(labels, p, tsMs, delta, now);
-    else this.hold(labels, 0, p, tsMs, p.startTimeUnixNano, delta);
+  offerHistogram(slot: Slot, p: HistogramDataPoint, tsMs: number, delta: boolean, now: number): void {
+    if (this.histRejects.length > 0) this.ignoredPoints.histogram_input++;
+    if (!this.usesHistograms) return;
+    if (this.pending === null) this.addHistogram(slot, p, tsMs, delta, now);
+    else this.hold(slot, 0, p, undefined, tsMs, p.startTimeUnixNano, delta);
   }
 
-  private hold(labels: Label[], v: number, hist: HistogramDataPoint | undefined, tsMs: number, startNs: bigint, delta: boolean): void {
-    const k = labelsKey(labels);
-    const old = this.pending!.get(k);
+  offerExponential(slot: Slot, p: ExponentialHistogramDataPoint, tsMs: number, delta: boolean, now: number): void {
+    if (this.histRejects.length > 0) this.ignoredPoints.exponential_histogram_input++;
+    if (!this.usesHistograms) return;
+    if (this.pending === null) this.addExponential(slot, p, tsMs, delta, now);
+    else this.hold(slot, 0, undefined, p, tsMs, p.startTimeUnixNano, delta);
+  }
+
+  private hold(slot: Slot, v: number, hist: HistogramDataPoint | undefined, exp: ExponentialHistogramDataPoint | undefined, tsMs: number, startNs: bigint, delta: boolean): void {
+    const old = this.pending!.get(slot.key);
     if (old !== undefined && old.tsMs > tsMs) return;
-    this.pending!.set(k, { labels, v, hist, tsMs, startNs, delta });
+    this.pending!.set(slot.key, { slot, v, hist, exp, tsMs, startNs, delta });
   }
 
   /** Feeds the held samples (end of a dedup window). */
   drain(now: number): void {
     if (this.pending === null || this.pending.size === 0) return;
     for (const p of this.pending.values()) {
-      if (p.hist !== undefined) this.addHistogram(p.labels, p.hist, p.tsMs, p.delta, now);
-      else this.addNumber(p.labels, p.v, p.tsMs, p.startNs, p.delta, now);
+      if (p.hist !== undefined) this.addHistogram(p.slot, p.hist, p.tsMs, p.delta, now);
+      else if (p.exp !== undefined) this.addExponential(p.slot, p.exp, p.tsMs, p.delta, now);
+      else this.addNumber(p.slot, p.v, p.tsMs, p.startNs, p.delta, now);
     }
     this.pending.clear();
   }
@@ -172,33 +247,36 @@ export class RuleState {
     return out;
   }
 
-  private group(labels: Label[], now: number): { g: Group; seriesKey: string } {
-    const out = this.outputLabels(labels);
-    const seriesKey = labelsKey(labels);
-    const gk = out === labels ? seriesKey : labelsKey(out);
+  /** Group and series of a slot (created on first use, again after the series expired). */
+  private resolve(slot: Slot, now: number): { g: Group; s: Series } {
+    const out = this.outputLabels(slot.labels);
+    const gk = out === slot.labels ? slot.key : labelsKey(out);
     let g = this.groups.get(gk);
     if (g === undefined) {
       const iv = this.rule.intervalMs;
-      g = { labels: out, n: 0, sum: 0, min: Infinity, max: -Infinity, last: 0, lastTs: -Infinity, samples: [], seenTotal: 0, increase: 0, total: 0, start: msToNs(Math.floor(now / iv) * iv), lastSeen: now, hist: undefined, series: new Map() };
+      g = { labels: out, n: 0, sum: 0, min: Infinity, max: -Infinity, last: 0, lastTs: -Infinity, samples: [], seenTotal: 0, increase: 0, total: 0, start: msToNs(Math.floor(now / iv) * iv), lastSeen: now, hist: undefined, vmh: undefined, ehist: undefined, series: new Map() };
       this.groups.set(gk, g);
     }
-    g.lastSeen = now;
-    return { g, seriesKey };
+    let s = g.series.get(slot.key);
+    if (s === undefined) {
+      s = { last: 0, lastTs: -Infinity, start: 0n, seen: now, epoch: -1, rInc: 0, rFrom: -1, rTo: -1, hCounts: undefined, hCount: 0, hSum: 0, eh: undefined, fresh: true, dead: false };
+      g.series.set(slot.key, s);
+    }
+    return (slot.ref = { g, s });
   }
 
-  private series(g: Group, key: string, now: number): { s: Series; isNew: boolean } {
-    let s = g.series.get(key);
-    const isNew = s === undefined;
-    if (s === undefined) {
-      s = { last: 0, lastTs: -Infinity, start: 0n, seen: now, epoch: -1, rInc: 0, rFrom: -1, rTo: -1, hCounts: undefined, hCount: 0, hSum: 0 };
-      g.series.set(key, s);
-    }
+  /** The slot's group and series, marked as seen now. */
+  private touch(slot: Slot, now: number): { g: Group; s: Series } {
+    let r = slot.ref;
+    if (r === undefined || r.s.dead) r = this.resolve(slot, now);
+    const { g, s } = r;
+    g.lastSeen = now;
     if (s.epoch !== this.epoch) {
       s.epoch = this.epoch;
       g.seenTotal++;
     }
     s.seen = now;
-    return { s, isNew };
+    return r;
   }
 
   /** Whether the first sample of a new cumulative series counts in full (see the contract). */
@@ -206,9 +284,9 @@ export class RuleState {
     return startNs > 0n && startNs >= this.startNs && startNs > msToNs(now - this.rule.stalenessMs);
   }
 
-  addNumber(labels: Label[], v: number, tsMs: number, startNs: bigint, delta: boolean, now: number): void {
+  addNumber(slot: Slot, v: number, tsMs: number, startNs: bigint, delta: boolean, now: number): void {
     if (Number.isNaN(v)) return;
-    const { g, seriesKey } = this.group(labels, now);
+    const { g, s } = this.touch(slot, now);
     g.n++;
     g.sum += v;
     if (v < g.min) g.min = v;
@@ -224,7 +302,8 @@ export class RuleState {
         if (j < MAX_QUANTILE_SAMPLES) g.samples[j] = v;
       }
     }
-    const { s, isNew } = this.series(g, seriesKey, now);
+    if (this.wantBuckets) this.addBucket(g, v);
+    const isNew = s.fresh;
     let inc: number;
     if (delta) {
       inc = v;
@@ -236,6 +315,7 @@ export class RuleState {
       else inc = v - s.last;
       if (s.rFrom < 0) s.rFrom = isNew ? tsMs : s.lastTs;
     }
+    s.fresh = false;
     s.last = v;
     s.lastTs = tsMs;
     s.start = startNs;
@@ -245,34 +325,80 @@ export class RuleState {
     g.total += inc;
   }
 
-  /** Returns false when the point's bounds differ from the group's (ignored). */
-  addHistogram(labels: Label[], p: HistogramDataPoint, tsMs: number, delta: boolean, now: number): boolean {
-    const { g, seriesKey } = this.group(labels, now);
-    const { s, isNew } = this.series(g, seriesKey, now);
+  /** histogram_bucket over number samples (vmrange buckets). */
+  private addBucket(g: Group, v: number): void {
+    if (g.hist !== undefined || g.ehist !== undefined) {
+      this.ignoredPoints.mixed_input_types++;
+      return;
+    }
+    if (v < 0) {
+      this.ignoredPoints.negative_value++;
+      return;
+    }
+    const b = vmBucket(v);
+    const m = (g.vmh ??= new Map());
+    m.set(b, (m.get(b) ?? 0) + 1);
+  }
+
+  /** Returns false when the point was not aggregated (other bounds, or another input type in the group). */
+  addHistogram(slot: Slot, p: HistogramDataPoint, tsMs: number, delta: boolean, now: number): boolean {
+    const { g, s } = this.touch(slot, now);
+    if (!this.wantBuckets) return true;
+    if (g.vmh !== undefined || g.ehist !== undefined) {
+      this.ignoredPoints.mixed_input_types++;
+      return false;
+    }
     if (g.hist === undefined) g.hist = { bounds: p.explicitBounds.slice(), counts: new Array(p.bucketCounts.length).fill(0), count: 0, sum: 0 };
     const h = g.hist;
     if (h.counts.length !== p.bucketCounts.length || h.bounds.some((b, i) => b !== p.explicitBounds[i])) {
       this.boundsMismatch++;
       return false;
     }
-    if (!delta && !isNew && tsMs < s.lastTs) return true;
+    if (!delta && s.hCounts !== undefined && tsMs < s.lastTs) return true;
     const sum = p.sum ?? 0;
     let whole: boolean;
     if (delta) whole = true;
-    else if (isNew || s.hCounts === undefined) whole = this.startedRecently(p.startTimeUnixNano, now);
+    else if (s.hCounts === undefined) whole = this.startedRecently(p.startTimeUnixNano, now);
     else {
       whole = p.count < s.hCount || (p.startTimeUnixNano > 0n && s.start > 0n && p.startTimeUnixNano !== s.start);
       for (let i = 0; !whole && i < h.counts.length; i++) if (p.bucketCounts[i]! < s.hCounts[i]!) whole = true;
     }
-    const baseline = !delta && (isNew || s.hCounts === undefined) && !whole;
+    const baseline = !delta && s.hCounts === undefined && !whole;
     if (!baseline) {
       for (let i = 0; i < h.counts.length; i++) h.counts[i]! += whole ? p.bucketCounts[i]! : p.bucketCounts[i]! - s.hCounts![i]!;
       h.count += whole ? p.count : p.count - s.hCount;
       h.sum += whole ? sum : sum - s.hSum;
     }
+    s.fresh = false;
     s.hCounts = p.bucketCounts.slice();
     s.hCount = p.count;
     s.hSum = sum;
+    s.start = p.startTimeUnixNano;
+    s.lastTs = tsMs;
+    return true;
+  }
+
+  /** Exponential histograms, as addHistogram (see the contract and exphist.ts). */
+  addExponential(slot: Slot, p: ExponentialHistogramDataPoint, tsMs: number, delta: boolean, now: number): boolean {
+    const { g, s } = this.touch(slot, now);
+    if (!this.wantBuckets) return true;
+    if (g.vmh !== undefined || g.hist !== undefined) {
+      this.ignoredPoints.mixed_input_types++;
+      return false;
+    }
+    if (!delta && s.eh !== undefined && tsMs < s.lastTs) return true;
+    const cur = fromPoint(p);
+    let inc: ExpHist | undefined;
+    if (delta) inc = cur;
+    else if (s.eh === undefined) inc = this.startedRecently(p.startTimeUnixNano, now) ? cur : undefined;
+    else {
+      const restarted = p.startTimeUnixNano > 0n && s.start > 0n && p.startTimeUnixNano !== s.start;
+      inc = restarted ? cur : (diffExp(cur, s.eh) ?? cur);
+    }
+    g.ehist ??= emptyExp(p.scale);
+    if (inc !== undefined) g.ehist = mergeExp(g.ehist, inc);
+    s.fresh = false;
+    if (!delta) s.eh = cur;
     s.start = p.startTimeUnixNano;
     s.lastTs = tsMs;
     return true;
@@ -287,77 +413,17 @@ export class RuleState {
     const ivStart = msToNs(boundary - r.intervalMs);
     const staleBefore = now - r.stalenessMs;
     for (const [gk, g] of this.groups) {
-      for (const [sk, s] of g.series) if (s.seen < staleBefore) g.series.delete(sk);
+      for (const [sk, s] of g.series) {
+        if (s.seen < staleBefore) {
+          s.dead = true;
+          g.series.delete(sk);
+        }
+      }
       if (g.series.size === 0 && g.lastSeen < staleBefore) {
         this.groups.delete(gk);
         continue;
       }
-      let name = '';
-      const labels: Label[] = [];
-      for (const l of g.labels) {
-        if (l.name === '__name__') name = l.value;
-        else labels.push(l);
-      }
-      const prefix = name + r.suffix + '_';
-      const gauge = (output: string, value: number, extra?: Label) =>
-        out.push({ metric: prefix + output, labels: extra === undefined ? labels : [...labels, extra].sort((a, b) => (a.name < b.name ? -1 : 1)), kind: 'gauge', value, start: ivStart, time });
-      const had = g.n > 0;
-      let rateSum = 0;
-      let rateN = 0;
-      for (const s of g.series.values()) {
-        if (s.rTo > s.rFrom && s.rFrom >= 0 && s.epoch === this.epoch) {
-          rateSum += s.rInc / ((s.rTo - s.rFrom) / 1000);
-          rateN++;
-        }
-        if (s.epoch === this.epoch && s.rTo >= 0) s.rFrom = s.rTo;
-        s.rInc = 0;
-      }
-      for (const o of r.outputs) {
-        switch (o.name) {
-          case 'sum_samples':
-            if (had) gauge(o.name, g.sum);
-            break;
-          case 'count_samples':
-            if (had) gauge(o.name, g.n);
-            break;
-          case 'count_series':
-            if (g.seenTotal > 0) gauge(o.name, g.seenTotal);
-            break;
-          case 'min':
-            if (had) gauge(o.name, g.min);
-            break;
-          case 'max':
-            if (had) gauge(o.name, g.max);
-            break;
-          case 'avg':
-            if (had) gauge(o.name, g.sum / g.n);
-            break;
-          case 'last':
-            if (had) gauge(o.name, g.last);
-            break;
-          case 'increase':
-            gauge(o.name, g.increase);
-            break;
-          case 'rate_sum':
-            if (rateN > 0) gauge(o.name, rateSum);
-            break;
-          case 'rate_avg':
-            if (rateN > 0) gauge(o.name, rateSum / rateN);
-            break;
-          case 'total':
-            out.push({ metric: prefix + o.name, labels, kind: 'sum', value: g.total, start: g.start, time });
-            break;
-          case 'histogram_bucket':
-            if (g.hist !== undefined) out.push({ metric: prefix + o.name, labels, kind: 'histogram', value: 0, start: g.start, time, hist: { bounds: g.hist.bounds, counts: g.hist.counts.slice(), count: g.hist.count, sum: g.hist.sum } });
-            break;
-          case 'quantiles':
-            if (g.samples.length > 0) {
-              const sorted = g.samples.slice().sort((a, b) => a - b);
-              for (const phi of o.phis) gauge(o.name, quantile(sorted, phi), { name: 'quantile', value: String(phi) });
-            }
-            break;
-        }
-      }
+      buildOutputs(r, g, this.epoch, ivStart, time, out);
       g.n = 0;
       g.sum = 0;
       g.min = Infinity;
