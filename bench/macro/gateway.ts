@@ -162,7 +162,10 @@ export class Gateway {
   async stop(cpuProfDir?: string): Promise<string[]> {
     await this.proc.stop(40_000);
     await sleep(100);
-    rmSync(this.dir, { recursive: true, force: true }); // config + log (kept only when the gateway failed to start)
+    // config + log: kept only when the gateway failed to start, or with BENCH_KEEP_LOGS=1 (e.g. with
+    // BENCH_NODE_FLAGS=--trace-gc, to read the GC trace afterwards)
+    if (process.env['BENCH_KEEP_LOGS'] === '1') console.error(`gateway config and log kept in ${this.dir}`);
+    else rmSync(this.dir, { recursive: true, force: true });
     if (!cpuProfDir) return [];
     return readdirSync(cpuProfDir)
       .filter((f) => f.endsWith('.cpuprofile'))

@@ -7,6 +7,7 @@
  *   otel-bridge --version | --help
  * Exit codes: 0 ok, 1 invalid config or start failure, 2 usage error.
  */
+import './v8-flags.ts'; // first: V8 flags before any other module allocates
 import { parseArgs } from 'node:util';
 import { builtinRegistry } from '../components.ts';
 import { ConfigError, formatIssue } from '../config/errors.ts';
