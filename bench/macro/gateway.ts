@@ -2,14 +2,17 @@
  * The gateway under test: started as a child (`node src/cli/main.ts run --config <generated yaml>`), its self-metrics
  * read from its telemetry port (a Prometheus pull reader on 127.0.0.1:<free port>, added to every generated config),
  * its CPU and peak RSS read from /proc. Optional: `--cpu-prof` into a folder (written when it exits on SIGTERM), and
- * `taskset -c <cpu>` pinning (the "one core" runs). `BENCH_NODE_FLAGS` adds Node/V8 flags (the default is none: plain
- * `node src/cli/main.ts`; `npm start` and the Docker image add `--max-semi-space-size=16`).
+ * `taskset -c <cpu>` pinning (the "one core" runs). Node/V8 flags: those `npm start` and the Docker image use
+ * (`--max-semi-space-size=16`), or `BENCH_NODE_FLAGS` instead when set (`BENCH_NODE_FLAGS=` for none).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { freePort, sleep } from '../load/common.ts';
+
+/** Node/V8 flags of `npm start` (package.json) and the Docker image (NODE_OPTIONS). */
+const DEFAULT_NODE_FLAGS = '--max-semi-space-size=16';
 import { Measured, NODE, ROOT, waitHttp } from './proc.ts';
 
 export interface GatewayOptions {
@@ -84,8 +87,8 @@ export class Gateway {
     };
     const file = join(dir, 'gateway.yaml');
     writeFileSync(file, stringify(config));
-    // BENCH_NODE_FLAGS: V8/Node flags for the gateway, e.g. "--max-semi-space-size=16" (what npm start and the image use).
-    const nodeArgs: string[] = (process.env['BENCH_NODE_FLAGS'] ?? '').split(' ').filter((f) => f !== '');
+    // The flags users run with (npm start, the image); BENCH_NODE_FLAGS replaces them.
+    const nodeArgs: string[] = (process.env['BENCH_NODE_FLAGS'] ?? DEFAULT_NODE_FLAGS).split(' ').filter((f) => f !== '');
     if (o.cpuProfDir) {
       mkdirSync(o.cpuProfDir, { recursive: true });
       nodeArgs.push('--cpu-prof', '--cpu-prof-dir', o.cpuProfDir);
