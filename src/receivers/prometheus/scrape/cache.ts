@@ -16,6 +16,7 @@
  * Not shared between targets; single-threaded, so no locking.
  */
 import type { Exemplar, KeyValue, Label, Metric, PromSeries, ResourceMetrics, ScopeMetrics } from '../../../model/types.ts';
+import { GroupTable } from './group-table.ts';
 
 /** Role of a sample within its point. */
 export const Role = {
@@ -166,7 +167,7 @@ const DROPPED = new SeriesEntry(true, '', []);
 
 export class ScrapeCache {
   readonly series = new Map<string, SeriesEntry>();
-  readonly groups = new Map<string, PointGroup>();
+  readonly groups = new GroupTable();
   readonly slots = new Map<string, MetricSlot>();
   readonly scopes = new Map<string, ScopeSlot>();
   readonly resources = new Map<string, ResourceSlot>();
@@ -230,7 +231,7 @@ export class ScrapeCache {
     if (flushCache) {
       const it = this.iter;
       for (const [k, e] of this.series) if (e.lastIter !== it) this.series.delete(k);
-      for (const [k, g] of this.groups) if (g.lastIter !== it) this.groups.delete(k);
+      this.groups.sweep(it);
       for (const [k, m] of this.metadata) {
         if (m.lastIter !== it) {
           this.metadata.delete(k);

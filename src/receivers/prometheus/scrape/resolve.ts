@@ -14,9 +14,9 @@
 import type { Parser } from '../../../codec/promtext/index.ts';
 import type { KeyValue, Label } from '../../../model/types.ts';
 import { promSeries } from '../../../model/prom-memo.ts';
-import { internKeyValue, internLabel, internLabels, ownString } from '../../../model/label-intern.ts';
+import { internKeyValue, internLabel, internLabels } from '../../../model/label-intern.ts';
 import { applyRelabel, type CompiledRelabel } from '../../../relabel/index.ts';
-import { byName, getLabel, labelsKey } from '../labels.ts';
+import { byName, getLabel } from '../labels.ts';
 import { MetricSlot, PointGroup, ResourceSlot, Role, ScopeSlot, ScrapeCache, SeriesEntry, type SlotKind } from './cache.ts';
 import { ScrapeError } from './http-client.ts';
 
@@ -259,8 +259,7 @@ export function resolveRole(ctx: ResolveContext, e: SeriesEntry): void {
   let otlpName = pl.family;
   if (pl.type === 'counter') otlpName = role === Role.VALUE ? e.name : pl.family.endsWith('_total') ? pl.family : pl.family + '_total';
   else if (pl.type === 'info') otlpName = e.name.endsWith('_info') ? e.name : pl.family;
-  const gkey = kind + '\xff' + pl.family + '\xff' + labelsKey(ident);
-  let g = cache.groups.get(gkey);
+  let g = cache.groups.get(kind, pl.family, ident);
   if (g === undefined) {
     const res = resourceSlot(cache, getLabel(e.labels, 'job'), getLabel(e.labels, 'instance'));
     const scope = scopeSlot(ctx, res, e.labels);
@@ -273,7 +272,7 @@ export function resolveRole(ctx: ResolveContext, e: SeriesEntry): void {
       attributes.push(internKeyValue(l.name, l.value));
     }
     g = new PointGroup(slot, attributes, promSeries(otlpName, ident));
-    cache.groups.set(ownString(gkey), g); // a flat key: the concatenation tree would cost ~15 string objects
+    cache.groups.add(g);
   }
   g.lastIter = cache.iter;
   e.group = g;
