@@ -20,6 +20,9 @@
  *   except integral `_bucket`/`_count`/`_gcount` values, written as plain integers as client_golang does;
  *   text timestamps are integer ms, OpenMetrics timestamps exact decimal seconds. OpenMetrics output ends in `# EOF\n`.
  * - Escaping: label values `\` `"` newline; HELP `\` newline (text) and also `"` (OpenMetrics).
+ * - Shared with the /metrics exporter's byte-level render (src/exporters/prometheus/render.ts), so both write the same
+ *   text: `escapeHelp`, `textTypeName`, `formatCountOM`, and the byte writers `putInt` (decimal digits of a safe
+ *   integer, as `String(v)`) and `putAscii` (a string known to be ASCII, byte per char) into a Uint8Array.
  */
 import { formatFloat, formatFloatOM, formatMsAsSeconds } from './float.ts';
 import type { Format, MetricType } from './types.ts';
@@ -77,6 +80,49 @@ export function escapeLabelValue(v: string): string {
   return escape(v, true);
 }
 
+/** Escapes HELP text: backslash and newline; OpenMetrics also double quote. */
+export function escapeHelp(help: string, openMetrics: boolean): string {
+  return escape(help, openMetrics);
+}
+
+/**
+ * OpenMetrics value of a `_bucket` / `_count` / `_gcount` sample: integral values as plain integers (client_golang
+ * writes them as unsigned integers), anything else as an OpenMetrics float.
+ */
+export function formatCountOM(v: number): string {
+  return Number.isInteger(v) && v >= 0 && v < 1e21 ? String(v) : formatFloatOM(v);
+}
+
+/**
+ * Writes the decimal digits of `v` (a safe integer: `Number.isSafeInteger(v)`; -0 writes `0`) at `off`, exactly as
+ * `String(v)`; returns the offset after them. The caller guarantees 17 bytes of room.
+ */
+export function putInt(buf: Uint8Array, off: number, v: number): number {
+  if (v < 0) {
+    buf[off++] = 45; // '-'
+    v = -v;
+  }
+  if (v < 10) {
+    buf[off] = 48 + v;
+    return off + 1;
+  }
+  let digits = 2;
+  for (let p = 100; p <= v && digits < 16; p *= 10) digits++;
+  let n = v;
+  for (let i = off + digits - 1; i >= off; i--) {
+    const q = Math.floor(n / 10);
+    buf[i] = 48 + (n - q * 10);
+    n = q;
+  }
+  return off + digits;
+}
+
+/** Writes an ASCII string byte per char at `off` (short strings: formatted numbers); returns the offset after it. */
+export function putAscii(buf: Uint8Array, off: number, s: string): number {
+  for (let i = 0; i < s.length; i++) buf[off++] = s.charCodeAt(i);
+  return off;
+}
+
 function codePoints(s: string): number {
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
@@ -98,7 +144,8 @@ function labelBlock(labels: readonly string[] | undefined, extraName: string, ex
   return out + '}';
 }
 
-function textType(t: MetricType): string {
+/** The text 0.0.4 TYPE of a family type: unknown -> untyped, info and stateset -> gauge, gaugehistogram -> untyped. */
+export function textTypeName(t: string): string {
   switch (t) {
     case 'counter':
     case 'gauge':
@@ -123,7 +170,7 @@ export function writeText(families: Iterable<WriteFamily>): string {
     const isCounter = f.type === 'counter';
     const meta = f.type === 'info' && !f.name.endsWith('_info') ? f.name + '_info' : f.name;
     if (f.help !== undefined) out += '# HELP ' + meta + ' ' + escape(f.help, false) + '\n';
-    out += '# TYPE ' + meta + ' ' + textType(f.type) + '\n';
+    out += '# TYPE ' + meta + ' ' + textTypeName(f.type) + '\n';
     for (const s of f.samples) {
       const sfx = s.suffix ?? '';
       let name: string;
@@ -163,7 +210,7 @@ export function writeOpenMetrics(families: Iterable<WriteFamily>): string {
       // client_golang writes bucket and count values as unsigned integers, everything else as OpenMetrics floats.
       const v = s.value;
       const isCount = sfx === '_bucket' || sfx === '_count' || sfx === '_gcount';
-      const vs = isCount && Number.isInteger(v) && v >= 0 && v < 1e21 ? String(v) : formatFloatOM(v);
+      const vs = isCount ? formatCountOM(v) : formatFloatOM(v);
       out += name + labelBlock(s.labels, s.le !== undefined ? 'le' : 'quantile', extra) + ' ' + vs;
       if (s.timestampMs !== undefined) out += ' ' + formatMsAsSeconds(s.timestampMs);
       const ex = s.exemplar;

@@ -11,7 +11,8 @@
  *   already served with another type) and the rest in `otelcol_exporter_sent_metric_points`.
  * - Series expire `metric_expiration` after their last update (swept before each render and on consume at most once
  *   per second); delta state in the translator expires on the same schedule.
- * - Self-metrics: `otelbridge_exporter_prometheus_scrapes{outcome,format}`, `..._render_duration` (seconds),
+ * - Self-metrics: `otelbridge_exporter_prometheus_scrapes{outcome,format}`, `..._render_duration` (seconds,
+ *   request to last byte handed to the socket: a streamed body includes waiting for the reader),
  *   `..._series` (series currently served), `..._expired_series`.
  */
 import type { CreateSettings, ExporterComponent, ExporterFactory } from '../../component/component.ts';
@@ -59,7 +60,7 @@ export class PrometheusExporter implements ExporterComponent {
     this.failed = t.counter('otelcol_exporter_send_failed_metric_points', 'Number of metric points in failed attempts to send to destination.', '{datapoints}');
     this.expired = t.counter('otelbridge_exporter_prometheus_expired_series', 'Series removed from /metrics after metric_expiration without an update.', '{series}');
     this.scrapes = t.counter('otelbridge_exporter_prometheus_scrapes', 'Scrapes of the /metrics endpoint, by outcome and format.', '{scrapes}');
-    this.renderSeconds = t.histogram('otelbridge_exporter_prometheus_render_duration', 'Time to render and compress one /metrics response.', 's', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+    this.renderSeconds = t.histogram('otelbridge_exporter_prometheus_render_duration', 'Time to render, compress and hand one /metrics response to the socket.', 's', [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
     t.gauge('otelbridge_exporter_prometheus_series', 'Series currently served on /metrics.', () => this.store.seriesCount(), '{series}');
   }
 

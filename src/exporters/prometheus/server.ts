@@ -11,15 +11,25 @@
  *   Any other path: 404; other methods: 405.
  * - gzip when Accept-Encoding allows it (level 1: the render is the expensive part, not the bytes).
  * - At most `maxConcurrent` scrapes are rendered at once; more get 503 with Retry-After: 1.
- * - Rendering runs in slices of ~20 ms (the event loop keeps serving receivers in between); a render still running
- *   after `renderTimeoutMs` is abandoned with 503.
+ * - Rendering runs in slices of ~20 ms (the event loop keeps serving receivers in between).
+ * - Streaming: a body that renders within the first slice and under 1 MiB is sent whole, with Content-Length.
+ *   A larger one is streamed (chunked transfer encoding) as the render fills its 64 KiB chunks, through a streaming
+ *   gzip when asked; the first bytes leave while the rest renders. At most `MAX_IN_FLIGHT` (1 MiB) of rendered
+ *   bytes per scrape wait in the socket / gzip at a time: above it the render pauses until the client has read
+ *   some, so a large store or a slow reader holds about 1 MiB per scrape, never the whole body.
+ * - `renderTimeoutMs` bounds the whole response, from the request until its last byte is handed to the socket
+ *   (render time plus time spent waiting for a slow reader). Past it, a response whose headers are not sent yet is
+ *   a 503; a response already streaming is aborted (connection reset: the scraper sees a truncated body, a failed
+ *   scrape, never a shorter valid one).
+ * - HEAD renders (and gzips when asked) like GET, counting the bytes, and answers with the Content-Length only.
  * - `listen()` rejects with "cannot listen on <endpoint>: <reason>"; `close()` stops accepting and ends open
  *   connections.
  */
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { gzip as gzipCb, constants as zc } from 'node:zlib';
+import { createGzip, gzip as gzipCb, constants as zc, type Gzip } from 'node:zlib';
 import type { Logger } from 'pino';
 import { contentTypeFor, formatFromAccept } from '../../codec/promtext/index.ts';
 import type { Format } from '../../codec/promtext/index.ts';
@@ -27,11 +37,13 @@ import { readServerTls, splitEndpoint } from '../../receivers/otlp/listener.ts';
 import type { ServerTlsConfig } from '../../receivers/otlp/config.ts';
 import { parseSelector, SelectorSyntaxError } from '../../selector/selector.ts';
 import type { Selector } from '../../selector/selector.ts';
-import { Render } from './render.ts';
+import { CHUNK_BYTES, releaseChunk, Render } from './render.ts';
 import type { SeriesStore } from './store.ts';
 
 const gzip = promisify(gzipCb);
 const SLICE_MS = 20;
+/** Rendered bytes per scrape handed to the socket (or gzip) and not yet written out: the render waits above it. */
+const MAX_IN_FLIGHT = 1024 * 1024;
 
 export interface MetricsServerOptions {
   endpoint: string;
@@ -60,6 +72,102 @@ function acceptsGzip(h: string | undefined): boolean {
 }
 
 const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+
+/**
+ * A streamed body: rendered chunks into the response (through gzip when asked; into a byte counter for HEAD), with
+ * the bytes in flight counted and each chunk given back to the render pool once written.
+ */
+class BodyStream {
+  inFlight = 0;
+  /** Bytes that went out (after gzip): the Content-Length of a HEAD answer. */
+  private counted = 0;
+  private wake: (() => void) | undefined = undefined;
+  private readonly res: ServerResponse;
+  private readonly headers: Record<string, string | number>;
+  private readonly dest: Writable;
+  private readonly zip: Gzip | undefined;
+  private readonly counter: Writable | undefined;
+
+  constructor(res: ServerResponse, head: boolean, gzip: boolean, headers: Record<string, string | number>) {
+    this.res = res;
+    this.headers = headers;
+    if (head) {
+      this.counter = new Writable({
+        write: (c: Buffer, _e, cb) => {
+          this.counted += c.length;
+          cb();
+        },
+      });
+    } else res.writeHead(200, headers);
+    const out: Writable = this.counter ?? res;
+    if (gzip) {
+      this.zip = createGzip({ level: zc.Z_BEST_SPEED, chunkSize: CHUNK_BYTES });
+      this.zip.on('error', (err) => res.destroy(err));
+      this.zip.pipe(out);
+    }
+    this.dest = this.zip ?? out;
+    res.once('close', () => this.notify());
+  }
+
+  write(c: Buffer): void {
+    const n = c.length;
+    this.inFlight += n;
+    this.dest.write(c, (err) => {
+      this.inFlight -= n;
+      if (!err) releaseChunk(c);
+      this.notify();
+    });
+  }
+
+  /** Waits until the bytes in flight fall to half of MAX_IN_FLIGHT; false when the client left or `deadline` passed. */
+  async drain(deadline: number): Promise<boolean> {
+    while (this.inFlight >= MAX_IN_FLIGHT) {
+      const left = deadline - performance.now();
+      if (this.res.destroyed || left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          this.wake = undefined;
+          resolve();
+        }, left);
+        this.wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    }
+    return !this.res.destroyed;
+  }
+
+  private notify(): void {
+    if (this.inFlight >= MAX_IN_FLIGHT / 2 && !this.res.destroyed) return;
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  /** Ends the body (HEAD: once everything is counted, answers with the headers and the Content-Length). */
+  async end(): Promise<void> {
+    const counter = this.counter;
+    if (counter === undefined) {
+      this.dest.end();
+      return;
+    }
+    await new Promise<void>((resolve, reject) => {
+      counter.once('finish', resolve);
+      counter.once('error', reject);
+      this.dest.end();
+    });
+    this.res.writeHead(200, { ...this.headers, 'content-length': this.counted });
+    this.res.end();
+  }
+
+  /** Gives up: a body already under way is cut (connection reset), so the scraper cannot take it as complete. */
+  abort(): void {
+    this.zip?.destroy();
+    this.counter?.destroy();
+    if (this.res.headersSent) this.res.destroy();
+  }
+}
 
 export class MetricsServer {
   private server: Server | undefined;
@@ -132,36 +240,66 @@ export class MetricsServer {
     }
     this.active++;
     const t0 = performance.now();
+    let r: Render | undefined;
+    let stream: BodyStream | undefined;
     try {
       await this.o.beforeRender();
-      const r = new Render(this.store, { format, timestamps: this.o.timestamps, selectors });
+      r = new Render(this.store, { format, timestamps: this.o.timestamps, selectors });
       const deadline = t0 + this.o.renderTimeoutMs;
-      while (!r.step(Math.min(deadline, performance.now() + SLICE_MS))) {
-        if (performance.now() > deadline) {
-          this.o.onScrape('timeout', format, 0, performance.now() - t0);
-          this.o.logger.warn({ renderTimeoutMs: this.o.renderTimeoutMs }, 'metrics render timed out');
-          return this.reply(res, 503, `rendering the metrics took longer than render_timeout (${this.o.renderTimeoutMs} ms)`);
-        }
-        await yieldToLoop();
-        if (res.destroyed) return;
-      }
-      let body: Buffer = Buffer.from(r.result(), 'utf8');
+      const head = req.method === 'HEAD';
+      const gz = acceptsGzip(req.headers['accept-encoding']);
       const headers: Record<string, string | number> = { 'content-type': contentTypeFor(format) };
-      if (acceptsGzip(req.headers['accept-encoding'])) {
-        body = await gzip(body, { level: zc.Z_BEST_SPEED });
-        headers['content-encoding'] = 'gzip';
-      }
-      headers['content-length'] = body.length;
+      if (gz) headers['content-encoding'] = 'gzip';
       headers['vary'] = 'Accept, Accept-Encoding';
-      res.writeHead(200, headers);
-      res.end(req.method === 'HEAD' ? undefined : body);
+      let sliceEnd = performance.now() + SLICE_MS;
+      for (;;) {
+        const done = r.step(Math.min(deadline, sliceEnd), Math.max(CHUNK_BYTES, MAX_IN_FLIGHT - (stream?.inFlight ?? 0)));
+        if (!done && performance.now() > deadline) return this.timedOut(res, r, stream, format, t0);
+        if (done && stream === undefined) {
+          // Rendered whole before anything was sent: one response with its length.
+          const chunks = r.finish();
+          let body = Buffer.concat(chunks);
+          for (const c of chunks) releaseChunk(c);
+          if (gz) body = await gzip(body, { level: zc.Z_BEST_SPEED });
+          headers['content-length'] = body.length;
+          res.writeHead(200, headers);
+          res.end(head ? undefined : body);
+          break;
+        }
+        stream ??= new BodyStream(res, head, gz, headers);
+        for (const c of done ? r.finish() : r.take()) stream.write(c);
+        if (done) {
+          await stream.end();
+          break;
+        }
+        if (performance.now() >= sliceEnd) {
+          await yieldToLoop();
+          sliceEnd = performance.now() + SLICE_MS;
+        }
+        if (!(await stream.drain(deadline)) || res.destroyed) {
+          if (!res.destroyed) return this.timedOut(res, r, stream, format, t0);
+          r.discard();
+          stream.abort();
+          return;
+        }
+      }
       this.o.onScrape('ok', format, r.series, performance.now() - t0);
     } catch (err) {
+      r?.discard();
+      stream?.abort();
       this.o.logger.error({ err: (err as Error).message }, 'metrics render failed');
       if (!res.headersSent) this.reply(res, 500, `render failed: ${(err as Error).message}`);
       this.o.onScrape('error', format, 0, performance.now() - t0);
     } finally {
       this.active--;
     }
+  }
+
+  private timedOut(res: ServerResponse, r: Render, stream: BodyStream | undefined, format: Format, t0: number): void {
+    r.discard();
+    stream?.abort();
+    this.o.onScrape('timeout', format, 0, performance.now() - t0);
+    this.o.logger.warn({ renderTimeoutMs: this.o.renderTimeoutMs, streaming: res.headersSent }, 'metrics render timed out');
+    if (!res.headersSent) this.reply(res, 503, `rendering the metrics took longer than render_timeout (${this.o.renderTimeoutMs} ms)`);
   }
 }

@@ -9,7 +9,8 @@
  * - A point is one exposition group: a gauge/counter/target_info sample, or every `_bucket`/quantile sample plus
  *   `_sum`/`_count` of one histogram/summary point (the translator emits them consecutively, ending with `_count`).
  *   Updating a point keeps its cached series text (prefix `name{labels}`) when its layout is unchanged, so the
- *   steady state costs one Map lookup and a value store per sample; only the rendered line is invalidated.
+ *   steady state costs one Map lookup and a value store per sample; only the render's cached value text (and
+ *   exemplar text when the exemplar changed) is invalidated. A point whose layout or labels changed gets new samples.
  * - A stale marker (STALE_NAN: the point had the no-recorded-value flag) removes the point at once: the series has
  *   ended, and the scraper marks it stale itself when it disappears.
  * - `sweep(nowMs)` drops points not updated for `expirationMs` (collector `metric_expiration`), families left empty
@@ -27,12 +28,17 @@ export interface StoredSample {
   readonly kind: SeriesKind;
   /** `name{a="b"}` (text format series text; escaping applied). */
   readonly prefix: string;
+  /** `prefix` is all ASCII (written byte per char); otherwise it is written as UTF-8. */
+  readonly ascii: boolean;
+  /** OpenMetrics series text when it differs from `prefix` (a counter named without `_total`); set by the render. */
+  omPrefix: string | undefined;
   value: number;
   ts: number;
   exemplar: PromExemplar | undefined;
-  /** Cached rendered lines, cleared when the sample changes. */
+  /** Render caches, cleared when the sample changes: the formatted value (text, OpenMetrics), the exemplar suffix. */
   text: string | undefined;
   om: string | undefined;
+  omEx: string | undefined;
 }
 
 export interface StoredPoint {
@@ -86,8 +92,27 @@ function sameLabels(a: readonly Label[], b: readonly Label[]): boolean {
   return true;
 }
 
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
 function newSample(ref: SeriesRef, kind: SeriesKind, value: number, ts: number, ex: PromExemplar | undefined): StoredSample {
-  return { ref, kind, prefix: seriesText(ref), value, ts, exemplar: ex, text: undefined, om: undefined };
+  const prefix = seriesText(ref);
+  return { ref, kind, prefix, ascii: isAscii(prefix), omPrefix: undefined, value, ts, exemplar: ex, text: undefined, om: undefined, omEx: undefined };
+}
+
+/** Stores a new value / timestamp / exemplar, dropping the render caches when anything changed. */
+function update(s: StoredSample, value: number, ts: number, ex: PromExemplar | undefined): void {
+  s.ts = ts;
+  if (s.value !== value || value !== value) {
+    s.value = value;
+    s.text = s.om = undefined;
+  }
+  if (s.exemplar !== ex) {
+    s.exemplar = ex;
+    s.omEx = undefined;
+  }
 }
 
 const lastOf = (ex: readonly PromExemplar[] | undefined): PromExemplar | undefined => (ex === undefined || ex.length === 0 ? undefined : ex[ex.length - 1]);
@@ -195,13 +220,7 @@ export class SeriesStore implements PromSink {
       return;
     }
     p.updatedMs = this.nowMs;
-    const s = p.samples[0]!;
-    if (s.value !== value || s.ts !== ts || s.exemplar !== ex || value !== value) {
-      s.value = value;
-      s.ts = ts;
-      s.exemplar = ex;
-      s.text = s.om = undefined;
-    }
+    update(p.samples[0]!, value, ts, ex);
   }
 
   private pend(ref: SeriesRef, kind: SeriesKind, value: number, ts: number, ex: PromExemplar | undefined): void {
@@ -242,18 +261,7 @@ export class SeriesStore implements PromSink {
       same = s.kind === this.pKinds[i] && (s.ref === r || (s.ref.name === r.name && sameLabels(s.ref.labels, r.labels)));
     }
     if (same) {
-      for (let i = 0; i < n; i++) {
-        const s = ss[i]!;
-        const v = this.pValues[i]!;
-        const ts = this.pTs[i]!;
-        const ex = this.pEx[i];
-        if (s.value !== v || s.ts !== ts || s.exemplar !== ex || v !== v) {
-          s.value = v;
-          s.ts = ts;
-          s.exemplar = ex;
-          s.text = s.om = undefined;
-        }
-      }
+      for (let i = 0; i < n; i++) update(ss[i]!, this.pValues[i]!, this.pTs[i]!, this.pEx[i]);
     } else {
       const fresh: StoredSample[] = new Array(n);
       for (let i = 0; i < n; i++) fresh[i] = newSample(this.pRefs[i]!, this.pKinds[i]!, this.pValues[i]!, this.pTs[i]!, this.pEx[i]);
