@@ -262,6 +262,33 @@ export function summarize(results: W1Result[]): Array<{ peer: Peer; runs: number
   return out;
 }
 
+/**
+ * 20 relabel rules for W1's series (every action kind; every series kept, so the samples compared are the same):
+ * the relabel processor's cost per sample on this workload is W1(gateway-relabel20) - W1(gateway).
+ */
+const W1_TWENTY_RULES = [
+  { action: 'drop', source_labels: ['__name__'], regex: 'go_gc_.*' },
+  { action: 'keep', source_labels: ['__name__'], regex: 'app_.*|up|scrape_.*' },
+  { action: 'labelmap', regex: 'pod', replacement: 'k8s_pod' },
+  { action: 'labeldrop', regex: 'k8s_pod' },
+  { source_labels: ['instance'], regex: '([^:]+):\\d+', target_label: 'host' },
+  { source_labels: ['job', 'pod'], separator: '/', target_label: 'workload' },
+  { action: 'hashmod', source_labels: ['instance'], modulus: 8, target_label: '__tmp_shard' },
+  { action: 'drop', source_labels: ['__tmp_shard'], regex: '9' },
+  { action: 'labeldrop', regex: '__tmp_.*' },
+  { source_labels: ['code'], regex: '5..', target_label: 'error', replacement: 'true' },
+  { action: 'drop', source_labels: ['route'], regex: '/debug/.*|/metrics' },
+  { action: 'lowercase', source_labels: ['method'], target_label: 'method' },
+  { action: 'uppercase', source_labels: ['queue'], target_label: 'queue_id' },
+  { target_label: 'cluster', replacement: 'eu-west-1' },
+  { source_labels: ['__name__'], regex: 'app_(.*)_\\d+(_total)?', target_label: 'family', replacement: '$1' },
+  { action: 'keepequal', source_labels: ['cluster'], target_label: 'cluster' },
+  { if: '{code="500"}', target_label: 'owner', replacement: 'payments' },
+  { action: 'dropequal', source_labels: ['route'], target_label: 'host' },
+  { source_labels: ['job'], target_label: 'service' },
+  { action: 'drop', source_labels: ['__name__', 'code'], separator: '@', regex: 'nothing@999' },
+];
+
 async function main(): Promise<void> {
   const args = parseArgs();
   const peers = args.str('peers', 'gateway').split(',') as Peer[];
@@ -276,7 +303,11 @@ async function main(): Promise<void> {
       const profileDir = args.bool('profile') && first ? mkdtempSync(join(tmpdir(), 'otel-bridge-w1-prof-')) : undefined;
       const heapSnapshotDir = args.bool('heap-snapshot') && first ? mkdtempSync(join(tmpdir(), 'otel-bridge-w1-heap-')) : undefined;
       try {
-        const r = await runW1({ ...base, peer, ...(profileDir ? { profileDir } : {}), ...(heapSnapshotDir ? { heapSnapshotDir } : {}) });
+        // `gateway-relabel20`: the gateway with a relabel processor of 20 rules (issue 6's speed goal: what 20 rules
+        // add per sample on W1, run back to back with plain `gateway`).
+        const relabel20 = (peer as string) === 'gateway-relabel20';
+        const r = await runW1({ ...base, peer: relabel20 ? 'gateway' : peer, ...(relabel20 ? { processors: { relabel: { relabel_configs: W1_TWENTY_RULES } } } : {}), ...(profileDir ? { profileDir } : {}), ...(heapSnapshotDir ? { heapSnapshotDir } : {}) });
+        if (relabel20) r.peer = peer;
         if (r.heapSnapshot) console.log(`heap snapshot: ${r.heapSnapshot} (summary: npx node --max-old-space-size=8192 bench/macro/heap.ts <file>)`);
         results.push(r);
         if (repeat > 1) console.log(`round ${round + 1} ${peer}: ${fmt(r.cpuSecondsPerMillion)} CPU-s/1M, peak RSS ${fmt(r.peakRssMiB)} MiB, delivered ${fmt(r.delivery.ratio * 100)}%, machine busy ${fmt(r.machineBusyShare * 100)}%`);
