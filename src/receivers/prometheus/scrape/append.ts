@@ -217,7 +217,7 @@ export class Appender {
 
   /** Scrape failed before/while reading: like an empty scrape (every previously exposed series goes stale). */
   failTransport(): void {
-    this.cache.cur.length = 0;
+    this.cache.untrackAll();
     this.id = this.cache.beginAppend();
     this.emitStale();
     this.cache.iterDone(false);

@@ -178,8 +178,12 @@ export class ScrapeCache {
   iter = 1;
   appendId = 0;
   successfulCount = 0;
-  cur: SeriesEntry[] = [];
-  prev: SeriesEntry[] = [];
+  /** Staleness sets: entries [0, curLen) / [0, prevLen) (the arrays are reused, never shrunk: no regrowth per scrape;
+   * slots past the length may still point to old entries until overwritten). */
+  private cur: SeriesEntry[] = [];
+  private curLen = 0;
+  private prev: SeriesEntry[] = [];
+  private prevLen = 0;
 
   /** Copies a (possibly sliced) parser string so the cache does not retain whole body chunks. */
   static own(s: string): string {
@@ -214,13 +218,14 @@ export class ScrapeCache {
   track(e: SeriesEntry): void {
     if (e.trackIter === this.appendId) return;
     e.trackIter = this.appendId;
-    this.cur.push(e);
+    this.cur[this.curLen++] = e;
   }
 
   /** Entries exposed in the previous append and not in this one (Prometheus `forEachStale`). */
   stale(out: SeriesEntry[]): void {
     const id = this.appendId;
-    for (const e of this.prev) if (e.trackIter !== id) out.push(e);
+    const prev = this.prev;
+    for (let i = 0; i < this.prevLen; i++) if (prev[i]!.trackIter !== id) out.push(prev[i]!);
   }
 
   /** Prometheus `iterDone(flushCache)`: cleanup after a successful scrape, then swap the staleness sets. */
@@ -230,20 +235,31 @@ export class ScrapeCache {
     else if (count > this.successfulCount * 2 + 1000) flushCache = true;
     if (flushCache) {
       const it = this.iter;
-      for (const [k, e] of this.series) if (e.lastIter !== it) this.series.delete(k);
+      // forEach, not for-of with destructuring: no [key, value] array per entry (this runs after every scrape).
+      const series = this.series;
+      series.forEach((e, k) => {
+        if (e.lastIter !== it) series.delete(k);
+      });
       this.groups.sweep(it);
-      for (const [k, m] of this.metadata) {
+      const metadata = this.metadata;
+      metadata.forEach((m, k) => {
         if (m.lastIter !== it) {
-          this.metadata.delete(k);
+          metadata.delete(k);
           this.metaGen++;
         }
-      }
+      });
       this.iter++;
     }
     const p = this.prev;
     this.prev = this.cur;
-    p.length = 0;
+    this.prevLen = this.curLen;
     this.cur = p;
+    this.curLen = 0;
+  }
+
+  /** Forgets what this append tracked so far (a failed transport: as if nothing was read). */
+  untrackAll(): void {
+    this.curLen = 0;
   }
 
   /** Starts an append: a fresh stamp for tracking, duplicates and per-scrape scratch. */

@@ -68,16 +68,21 @@ export class GroupTable {
 
   /** Forgets the groups not seen in iteration `iter` (Prometheus's cache cleanup). */
   sweep(iter: number): void {
-    for (const [h, c] of this.chains) {
+    // forEach: no [key, value] array per entry (runs after every scrape).
+    const chains = this.chains;
+    chains.forEach((c, h) => {
       if (!Array.isArray(c)) {
-        if (c.lastIter !== iter) (this.chains.delete(h), this.count--);
-        continue;
+        if (c.lastIter !== iter) (chains.delete(h), this.count--);
+        return;
       }
+      let alive = 0;
+      for (const g of c) if (g.lastIter === iter) alive++;
+      if (alive === c.length) return;
       const kept = c.filter((g) => g.lastIter === iter);
       this.count -= c.length - kept.length;
-      if (kept.length === 0) this.chains.delete(h);
-      else if (kept.length === 1) this.chains.set(h, kept[0]!);
-      else if (kept.length !== c.length) this.chains.set(h, kept);
-    }
+      if (kept.length === 0) chains.delete(h);
+      else if (kept.length === 1) chains.set(h, kept[0]!);
+      else chains.set(h, kept);
+    });
   }
 }
