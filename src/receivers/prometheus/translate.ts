@@ -14,7 +14,7 @@
  *   instance, url.scheme, then the `target_info` labels unaltered; returns the MetricsData, which the caller hands
  *   to the pipeline (ownership passes). Points get `prom` = the group's cached identity (shared across scrapes).
  * - Point attributes are fresh copies when `shareAttributes` is false (a mutating consumer downstream), otherwise
- *   the group's cached array (nobody may mutate it).
+ *   the group's cached array (nobody may mutate it); the same for an empty exemplar list (a shared frozen array).
  */
 import type { Exemplar, HistogramDataPoint, KeyValue, Metric, MetricsData, NumberDataPoint, SummaryDataPoint } from '../../model/types.ts';
 import { FLAG_NO_RECORDED_VALUE, Temporality } from '../../model/types.ts';
@@ -124,6 +124,8 @@ function copyAttrs(a: KeyValue[]): KeyValue[] {
   return out;
 }
 
+const NO_EXEMPLARS: Exemplar[] = Object.freeze([]) as unknown as Exemplar[];
+
 export interface BuilderOptions {
   counterStartTime: 'created' | 'first_seen';
   shareAttributes: boolean;
@@ -196,6 +198,11 @@ export class PointBuilder {
     return m;
   }
 
+  /** An empty exemplar list: shared (frozen) when nobody downstream mutates, else a fresh array. */
+  private noExemplars(): Exemplar[] {
+    return this.o.shareAttributes ? NO_EXEMPLARS : [];
+  }
+
   private attrs(g: PointGroup): KeyValue[] {
     return this.o.shareAttributes ? g.attributes : copyAttrs(g.attributes);
   }
@@ -224,7 +231,7 @@ export class PointBuilder {
           timeUnixNano: time,
           flags: 0,
           value: g.value,
-          exemplars: g.exemplars ?? [],
+          exemplars: g.exemplars ?? this.noExemplars(),
           prom: g.prom,
         };
         this.metricOf(slot).points.push(p as never);
@@ -274,7 +281,7 @@ export class PointBuilder {
       sum: g.hasSum ? g.sum : undefined,
       bucketCounts: counts,
       explicitBounds: les.length > 0 ? bounds : [],
-      exemplars: g.exemplars ?? [],
+      exemplars: g.exemplars ?? this.noExemplars(),
       min: undefined,
       max: undefined,
       prom: g.prom,
