@@ -9,8 +9,9 @@
  * - Types: gauge -> gauge (`prometheus.type` metadata may say unknown/info/stateset); cumulative monotonic sum ->
  *   counter; cumulative non-monotonic sum -> gauge; histogram -> `_bucket{le}` (cumulative, ascending, +Inf = count),
  *   `_sum` (when set), `_count`; summary -> `{quantile}` ascending, `_sum`, `_count`; `_created` (value = start ms) when
- *   `exportCreatedMetric`; delta monotonic sums / delta histograms only with `deltaToCumulative`; exponential
- *   histograms are not representable in classic Prometheus and are counted as `unsupported_exponential_histogram`.
+ *   `exportCreatedMetric`; delta monotonic sums / delta histograms only with `deltaToCumulative`; cumulative
+ *   exponential histograms -> one native histogram per point (native-histogram.ts) through `sink.histogram()`, for
+ *   sinks that have it (remote write); for the others (text formats) they count as `unsupported_exponential_histogram`.
  * - FLAG_NO_RECORDED_VALUE -> every series of the point carries STALE_NAN (and delta state is forgotten).
  * - `target_info` (gauge = 1, at the resource's latest sample time) once per job/instance per call.
  *
@@ -22,6 +23,7 @@
  */
 import type {
   DataPoint,
+  ExponentialHistogramDataPoint,
   HistogramDataPoint,
   Label,
   Metric,
@@ -36,6 +38,7 @@ import { classify } from './classify.ts';
 import type { HistogramResult, SumResult } from './delta-accumulator.ts';
 import { DeltaAccumulator } from './delta-accumulator.ts';
 import { LabelNamer } from './label-namer.ts';
+import { toNativeHistogram } from './native-histogram.ts';
 import type { LabelContext, LabelSettings, ResourceLabels } from './labels.ts';
 import {
   applyShape,
@@ -67,6 +70,13 @@ const NO_BOUNDS: readonly number[] = [];
 
 function num(v: number | bigint): number {
   return typeof v === 'number' ? v : Number(v);
+}
+
+/** Same length and the same label objects in order (interned labels: equal content is the same object). */
+function sameObjects(a: readonly Label[], b: readonly Label[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 export class PrometheusTranslator {
@@ -203,6 +213,9 @@ export class PrometheusTranslator {
     const points = m.points;
     if (points.length === 0) return -1;
     this.stats.points += points.length;
+    if (m.type === 'exponential_histogram' && this.sink!.histogram === undefined) {
+      return this.dropAll(points.length, 'unsupported_exponential_histogram');
+    }
     const plan = classify(m, this.accumulator !== undefined);
     if (typeof plan === 'string') return this.dropAll(points.length, plan);
     const { kind, delta } = plan;
@@ -222,6 +235,7 @@ export class PrometheusTranslator {
       if (kind === 'gauge') t = this.gauge(pt as NumberDataPoint, entry);
       else if (kind === 'counter') t = this.counter(pt as NumberDataPoint, entry, delta);
       else if (kind === 'histogram') t = this.histogram(pt as HistogramDataPoint, entry, delta);
+      else if (kind === 'native_histogram') t = this.nativeHistogram(pt as ExponentialHistogramDataPoint, entry);
       else t = this.summary(pt as SummaryDataPoint, entry);
       if (t > latest) latest = t;
     }
@@ -267,7 +281,11 @@ export class PrometheusTranslator {
     }
     const cacheable = prom !== undefined || attach || content !== undefined;
     // Cached entries live as long as their series: share their label objects (model/label-intern.ts).
-    if (cacheable) labels = internLabels(labels);
+    if (cacheable) {
+      labels = internLabels(labels);
+      // Scraped series usually translate to the labels they were scraped with: share that array too.
+      if (prom !== undefined && sameObjects(labels, prom.labels)) labels = prom.labels as Label[];
+    }
     const entry = new PointEntry(name, labels, cacheable, this.familyLegacy);
     if (prom !== undefined) setPromMemo(prom, this.cacheKey, entry);
     else if (attach) pt.prom = { name, labels, memoKey: this.cacheKey, memo: entry, cache: undefined };
@@ -375,6 +393,22 @@ export class PrometheusTranslator {
     sink.series(e.count(), stale ? STALE_NAN : count, ts, SeriesKind.COUNT, startMs, undefined);
     this.stats.samples += n;
     if (startMs !== 0 && this.options.exportCreatedMetric) this.created(e, stale, startMs, ts);
+    return ts;
+  }
+
+  /** Exponential histogram point -> one native histogram sample (only reached when the sink has `histogram`). */
+  private nativeHistogram(pt: ExponentialHistogramDataPoint, e: PointEntry): number {
+    const ts = this.timeMs(pt.timeUnixNano);
+    const h = toNativeHistogram(pt, ts);
+    if (typeof h === 'string') return this.drop(h), -1;
+    const stale = (pt.flags & FLAG_NO_RECORDED_VALUE) !== 0;
+    const ex =
+      !stale && pt.exemplars.length > 0 && (this.options.exemplars ?? true)
+        ? pt.exemplars.map((x) => convertExemplar(x, this.labelNamer, this.exemplarMs))
+        : undefined;
+    if (!this.familyEmitted) this.emitFamily();
+    this.sink!.histogram!(e.base, h, SeriesKind.NATIVE_HISTOGRAM, this.startMs(pt.startTimeUnixNano), ex);
+    this.stats.samples++;
     return ts;
   }
 
