@@ -18,7 +18,7 @@
  *   checked here: pass an `OpenMetricsValidator` (openmetrics-validate.ts) to get the strict behaviour.
  */
 import { BaseParser } from './parser-base.ts';
-import { isLabelChar, isLabelStart, isNameChar, isNameStart, unescape } from './lex.ts';
+import { isLabelChar, isLabelStart, isNameChar, isNameStart } from './lex.ts';
 import { parseFloatAt } from './float.ts';
 import { EntryType, ParseError } from './types.ts';
 import type { MetricType } from './types.ts';
@@ -33,7 +33,7 @@ export class OpenMetricsParser extends BaseParser {
   private readonly validator: OpenMetricsValidator | null;
 
   constructor(input?: string | Uint8Array, validator: OpenMetricsValidator | null = null) {
-    super(input);
+    super(input, false);
     this.validator = validator;
   }
 
@@ -87,13 +87,6 @@ export class OpenMetricsParser extends BaseParser {
   /** An error about the input as a whole (no column): missing or trailing `# EOF`. */
   private atInput(reason: string): ParseError {
     return new ParseError(reason, this.lineNo > 0 ? this.lineNo : 1, 0);
-  }
-
-  protected textOf(): string {
-    // Fast path: HELP without a backslash needs no unescaping.
-    const s = this.textStart;
-    const e = this.textEnd;
-    return this.hasBackslash(s, e) ? unescape(this.src, s, e, false) : this.src.slice(s, e);
   }
 
   private parseMeta(p: number, eol: number): EntryType {

@@ -35,6 +35,8 @@ export abstract class BaseParser {
   /** No entry is current (nothing returned yet, or the last next() returned NeedMore / EOF). */
   protected idle = true;
   private readonly chunker: LineChunker | null;
+  /** Text format 0.0.4: HELP keeps `\"` as written (promparse's helpReplacer); OpenMetrics unescapes it. */
+  private readonly textHelp: boolean;
   /** Index of the next backslash at or after the last query point, or src.length when there is none. */
   private bsPos = -1;
   /** The query point bsPos was computed for (valid for queries at or after it). */
@@ -65,7 +67,8 @@ export abstract class BaseParser {
   protected exTsMs = 0;
   protected exTsSec = 0;
 
-  constructor(input: string | Uint8Array | undefined) {
+  constructor(input: string | Uint8Array | undefined, textHelp: boolean) {
+    this.textHelp = textHelp;
     if (input === undefined) {
       this.ended = false;
       this.chunker = new LineChunker();
@@ -203,8 +206,12 @@ export abstract class BaseParser {
   timestampSeconds(): number {
     return this.tsSec;
   }
+  /** HELP text, unescaped per format (see `textHelp`). */
   help(): string {
-    return this.textOf(true);
+    // Fast path: HELP without a backslash needs no unescaping.
+    const s = this.textStart;
+    const e = this.textEnd;
+    return this.hasBackslash(s, e) ? unescape(this.src, s, e, this.textHelp) : this.src.slice(s, e);
   }
   unit(): string {
     return this.src.slice(this.textStart, this.textEnd);
@@ -241,9 +248,6 @@ export abstract class BaseParser {
   exemplarTimestampSeconds(): number {
     return this.exTsSec;
   }
-
-  /** HELP text, unescaped per format. */
-  protected abstract textOf(help: true): string;
 
   // ---- scanning helpers for subclasses ---------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@
  *   line); the last line may end without a newline.
  */
 import { BaseParser } from './parser-base.ts';
-import { isLabelChar, isLabelStart, isNameChar, isNameStart, unescape } from './lex.ts';
+import { isLabelChar, isLabelStart, isNameChar, isNameStart } from './lex.ts';
 import { parseFloatAt } from './float.ts';
 import { EntryType } from './types.ts';
 
@@ -26,7 +26,7 @@ const MAX_TS = '9223372036854775807';
 
 export class PromTextParser extends BaseParser {
   constructor(input?: string | Uint8Array) {
-    super(input);
+    super(input, true);
   }
 
   next(): EntryType {
@@ -52,13 +52,6 @@ export class PromTextParser extends BaseParser {
       this.parseSeries(p, eol);
       return EntryType.Series;
     }
-  }
-
-  protected textOf(): string {
-    // Fast path: HELP without a backslash needs no unescaping.
-    const s = this.textStart;
-    const e = this.textEnd;
-    return this.hasBackslash(s, e) ? unescape(this.src, s, e, true) : this.src.slice(s, e);
   }
 
   private parseHash(p: number, eol: number): EntryType {

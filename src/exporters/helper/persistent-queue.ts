@@ -26,6 +26,7 @@ import { countDataPoints } from '../../model/count.ts';
 import type { MetricsData } from '../../model/types.ts';
 import type { QueueDir, StorageExtension } from '../../extensions/filestorage/extension.ts';
 import type { QueueConfig, RetryConfig } from './config.ts';
+import { exporterQueueInstruments, type ExporterQueueInstruments } from './queue-metrics.ts';
 import { withRetry } from './retry.ts';
 import { SegmentLog, frame, type LogRecord, type Position } from './persistent-queue-log.ts';
 
@@ -71,9 +72,7 @@ export class PersistentQueueSender {
   private inFlight = 0;
   private lastAckEnd: Position | undefined;
   private replayed = { batches: 0, points: 0, maybeDelivered: 0 };
-  private readonly sent;
-  private readonly failed;
-  private readonly enqueueFailed;
+  private readonly metrics: ExporterQueueInstruments;
   private readonly redelivered;
 
   constructor(settings: CreateSettings, queue: QueueConfig, retry: RetryConfig, storage: StorageExtension, send: SendEncodedFn) {
@@ -82,13 +81,8 @@ export class PersistentQueueSender {
     this.retry = retry;
     this.storage = storage;
     this.send = send;
-    const t = settings.telemetry;
-    this.sent = t.counter('otelcol_exporter_sent_metric_points', 'Number of metric points successfully sent to destination.', '{datapoints}');
-    this.failed = t.counter('otelcol_exporter_send_failed_metric_points', 'Number of metric points in failed attempts to send to destination.', '{datapoints}');
-    this.enqueueFailed = t.counter('otelcol_exporter_enqueue_failed_metric_points', 'Number of metric points failed to be added to the sending queue.', '{datapoints}');
-    this.redelivered = t.counter('otelbridge_exporter_queue_redelivered_metric_points', 'Points sent again after a restart because their acknowledgement was not persisted (at-least-once duplicates).', '{datapoints}');
-    t.gauge('otelcol_exporter_queue_size', 'Current size of the retry queue (in batches).', () => this.size, '{batches}');
-    t.gauge('otelcol_exporter_queue_capacity', 'Fixed capacity of the retry queue (in batches).', () => queue.queue_size, '{batches}');
+    this.metrics = exporterQueueInstruments(settings.telemetry, () => this.size, queue.queue_size);
+    this.redelivered = settings.telemetry.counter('otelbridge_exporter_queue_redelivered_metric_points', 'Points sent again after a restart because their acknowledgement was not persisted (at-least-once duplicates).', '{datapoints}');
   }
 
   get size(): number {
@@ -127,7 +121,7 @@ export class PersistentQueueSender {
     if (this.closed || !this.log) throw stopped();
     while (this.size + this.appending >= this.queue.queue_size) {
       if (!this.queue.blocking) {
-        this.enqueueFailed.add(points, { reason: 'queue_full' });
+        this.metrics.enqueueFailed.add(points, { reason: 'queue_full' });
         throw PipelineError.backpressure('OB_QUEUE_FULL', `persistent sending queue of exporter ${this.settings.id} is full (queue_size=${this.queue.queue_size} batches); retry later or raise sending_queue.queue_size`);
       }
       await new Promise<void>((r) => this.spaceWaiters.push(r));
@@ -142,7 +136,7 @@ export class PersistentQueueSender {
         this.flushing ??= this.flush();
       });
     } catch (err) {
-      this.enqueueFailed.add(points, { reason: 'write_failed' });
+      this.metrics.enqueueFailed.add(points, { reason: 'write_failed' });
       throw PipelineError.retryable('OB_QUEUE_WRITE', `cannot write to the persistent queue of exporter ${this.settings.id}: ${(err as Error).message}`, err);
     } finally {
       this.appending--;
@@ -195,7 +189,7 @@ export class PersistentQueueSender {
     try {
       payload = await this.log!.read(e.rec);
     } catch (err) {
-      this.failed.add(e.rec.points, { reason: 'corrupt_record' });
+      this.metrics.failed.add(e.rec.points, { reason: 'corrupt_record' });
       this.settings.logger.error({ err: (err as Error).message }, 'persistent queue: unreadable record dropped');
       return this.ack(e);
     }
@@ -207,11 +201,11 @@ export class PersistentQueueSender {
     } catch (err) {
       if (this.stop.signal.aborted) return; // shutting down: the record stays on disk and is sent after the next start
       const pe = PipelineError.from(err);
-      this.failed.add(e.rec.points, { reason: pe.code });
+      this.metrics.failed.add(e.rec.points, { reason: pe.code });
       this.settings.logger.error({ err: pe.message, code: pe.code, dataPoints: e.rec.points }, 'export failed, data dropped');
       return this.ack(e);
     }
-    this.sent.add(e.rec.points);
+    this.metrics.sent.add(e.rec.points);
     if (e.maybeDelivered) this.redelivered.add(e.rec.points);
     this.ack(e);
   }

@@ -10,6 +10,7 @@ import type { CreateSettings } from '../../component/component.ts';
 import type { MetricsData } from '../../model/types.ts';
 import { countDataPoints } from '../../model/count.ts';
 import type { QueueConfig, RetryConfig } from './config.ts';
+import { exporterQueueInstruments, type ExporterQueueInstruments } from './queue-metrics.ts';
 import { withRetry } from './retry.ts';
 
 interface Item {
@@ -32,21 +33,14 @@ export class QueueSender {
   private readonly queue: QueueConfig;
   private readonly retry: RetryConfig;
   private readonly send: SendFn;
-  private readonly sent;
-  private readonly failed;
-  private readonly enqueueFailed;
+  private readonly metrics: ExporterQueueInstruments;
 
   constructor(settings: CreateSettings, queue: QueueConfig, retry: RetryConfig, send: SendFn) {
     this.settings = settings;
     this.queue = queue;
     this.retry = retry;
     this.send = send;
-    const t = settings.telemetry;
-    this.sent = t.counter('otelcol_exporter_sent_metric_points', 'Number of metric points successfully sent to destination.', '{datapoints}');
-    this.failed = t.counter('otelcol_exporter_send_failed_metric_points', 'Number of metric points in failed attempts to send to destination.', '{datapoints}');
-    this.enqueueFailed = t.counter('otelcol_exporter_enqueue_failed_metric_points', 'Number of metric points failed to be added to the sending queue.', '{datapoints}');
-    t.gauge('otelcol_exporter_queue_size', 'Current size of the retry queue (in batches).', () => this.size, '{batches}');
-    t.gauge('otelcol_exporter_queue_capacity', 'Fixed capacity of the retry queue (in batches).', () => queue.queue_size, '{batches}');
+    this.metrics = exporterQueueInstruments(settings.telemetry, () => this.size, queue.queue_size);
   }
 
   get size(): number {
@@ -64,7 +58,7 @@ export class QueueSender {
     if (!this.queue.enabled) return this.sendOne({ md, points });
     while (this.size >= this.queue.queue_size) {
       if (!this.queue.blocking) {
-        this.enqueueFailed.add(points, { reason: 'queue_full' });
+        this.metrics.enqueueFailed.add(points, { reason: 'queue_full' });
         throw PipelineError.backpressure('OB_QUEUE_FULL', `sending queue of exporter ${this.settings.id} is full (queue_size=${this.queue.queue_size} batches); retry later or raise sending_queue.queue_size`);
       }
       await new Promise<void>((r) => this.spaceWaiters.push(r));
@@ -108,10 +102,10 @@ export class QueueSender {
       await withRetry(this.retry, this.abort.signal, () => this.send(it.md, this.abort.signal), (err, wait) =>
         this.settings.logger.warn({ err: err.message, retryInMs: Math.round(wait) }, 'export failed, will retry'),
       );
-      this.sent.add(it.points);
+      this.metrics.sent.add(it.points);
     } catch (err) {
       const e = PipelineError.from(err);
-      this.failed.add(it.points, { reason: e.code });
+      this.metrics.failed.add(it.points, { reason: e.code });
       this.settings.logger.error({ err: e.message, code: e.code, dataPoints: it.points }, 'export failed, data dropped');
       throw e;
     } finally {
@@ -130,7 +124,7 @@ export class QueueSender {
     let lost = 0;
     for (let it = this.take(); it; it = this.take()) lost += it.points;
     if (lost > 0) {
-      this.failed.add(lost, { reason: 'shutdown' });
+      this.metrics.failed.add(lost, { reason: 'shutdown' });
       this.settings.logger.error({ dataPoints: lost }, 'exporter stopped with unsent data in its in-memory queue (use sending_queue.storage for a persistent queue)');
     }
   }

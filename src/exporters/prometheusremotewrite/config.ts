@@ -37,6 +37,7 @@ import { duration } from '../../config/duration.ts';
 import { relabelConfigsSchema } from '../../relabel/index.ts';
 import { authRefSchema } from '../../receivers/otlp/config.ts';
 import { clientTlsSchema } from '../otlp/config.ts';
+import { retrySchemaWith } from '../helper/config.ts';
 import { MAX_LANES } from '../helper/wal/cursor.ts';
 
 const RESERVED_HEADERS = ['content-encoding', 'content-type', 'user-agent', 'x-prometheus-remote-write-version'];
@@ -45,17 +46,8 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 export const PROTO_V1 = 'prometheus.WriteRequest';
 export const PROTO_V2 = 'io.prometheus.write.v2.Request';
 
-export const prwRetrySchema = z
-  .strictObject({
-    enabled: z.boolean().default(true),
-    initial_interval: duration('50ms'),
-    randomization_factor: z.number().min(0).max(1).default(0.5),
-    multiplier: z.number().min(1).default(1.5),
-    max_interval: duration('5s'),
-    /** 0 = retry until delivered or permanently rejected. Ignored with `wal` (a WAL record is never given up). */
-    max_elapsed_time: duration('0s'),
-  })
-  .prefault({});
+/** Prometheus-style defaults (see header). max_elapsed_time 0 = retry until delivered or permanently rejected; ignored with `wal`. */
+export const prwRetrySchema = retrySchemaWith({ initial_interval: '50ms', max_interval: '5s', max_elapsed_time: '0s' });
 
 export const prwExporterSchema = z.strictObject({
   endpoint: z.string().regex(/^https?:\/\/[^\s/]+/, 'expected an http:// or https:// URL, e.g. "http://prometheus:9090/api/v1/write"'),

@@ -11,7 +11,8 @@ import { lookup, Resolver } from 'node:dns/promises';
 import type { Logger } from 'pino';
 import type { DnsSdConfig } from '../config-sd.ts';
 import { joinHostPort } from '../labels.ts';
-import { ProviderState, type Provider, type ProviderStatus, type TargetGroup } from './types.ts';
+import { PollingProvider } from './polling.ts';
+import type { TargetGroup } from './types.ts';
 
 export interface DnsResolver {
   a(name: string, family: 4 | 6): Promise<string[]>;
@@ -34,36 +35,15 @@ function rooted(host: string): string {
   return host.endsWith('.') ? host : host + '.';
 }
 
-export class DnsProvider implements Provider {
-  readonly name: string;
+export class DnsProvider extends PollingProvider {
   private readonly cfg: DnsSdConfig;
-  private readonly logger: Logger;
   private readonly resolver: DnsResolver;
-  private readonly state: ProviderState;
   private readonly perName = new Map<string, TargetGroup>();
-  private readonly errors = new Map<string, string>();
-  private update: ((groups: TargetGroup[]) => void) | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private lastEmitted = '';
-  private inflight: Promise<void> | undefined;
 
   constructor(name: string, cfg: DnsSdConfig, logger: Logger, resolver: DnsResolver = systemResolver()) {
-    this.name = name;
+    super(name, logger, { intervalMs: cfg.refreshIntervalMs, keyField: 'name', errorMessage: 'dns_sd: error refreshing DNS targets; keeping the last good ones' });
     this.cfg = cfg;
-    this.logger = logger;
     this.resolver = resolver;
-    this.state = new ProviderState(name);
-  }
-
-  start(update: (groups: TargetGroup[]) => void): void {
-    this.update = update;
-    void this.refresh();
-    this.timer = setInterval(() => void this.refresh(), this.cfg.refreshIntervalMs);
-    this.timer.unref();
-  }
-
-  refresh(): Promise<void> {
-    return (this.inflight ??= this.doRefresh().finally(() => (this.inflight = undefined)));
   }
 
   private async lookupOne(name: string): Promise<TargetGroup> {
@@ -96,35 +76,17 @@ export class DnsProvider implements Provider {
     return { source: name, targets, labels: {} };
   }
 
-  private async doRefresh(): Promise<void> {
+  protected async discover(): Promise<TargetGroup[]> {
     await Promise.all(
       this.cfg.names.map(async (name) => {
         try {
           this.perName.set(name, await this.lookupOne(name));
           this.errors.delete(name);
         } catch (err) {
-          const msg = (err as Error).message;
-          if (this.errors.get(name) !== msg) this.logger.error({ name, err: msg }, 'dns_sd: error refreshing DNS targets; keeping the last good ones');
-          this.errors.set(name, msg);
+          this.keyFailed(name, (err as Error).message);
         }
       }),
     );
-    const groups = this.cfg.names.flatMap((n) => (this.perName.has(n) ? [this.perName.get(n)!] : []));
-    this.state.ok(groups);
-    this.state.lastError = this.errors.size === 0 ? undefined : [...this.errors].map(([n, e]) => `${n}: ${e}`).join('; ');
-    const key = JSON.stringify(groups);
-    if (key !== this.lastEmitted && this.update !== undefined) {
-      this.lastEmitted = key;
-      this.update(groups);
-    }
-  }
-
-  stop(): void {
-    this.update = undefined;
-    clearInterval(this.timer);
-  }
-
-  status(): ProviderStatus {
-    return this.state.status();
+    return this.cfg.names.flatMap((n) => (this.perName.has(n) ? [this.perName.get(n)!] : []));
   }
 }

@@ -12,7 +12,8 @@ import type { Logger } from 'pino';
 import { parse as parseYaml } from 'yaml';
 import type { FileSdConfig } from '../config-sd.ts';
 import { decodeGroups } from './groups.ts';
-import { ProviderState, type Provider, type ProviderStatus, type TargetGroup } from './types.ts';
+import { PollingProvider } from './polling.ts';
+import type { TargetGroup } from './types.ts';
 
 function globToRegExp(glob: string): RegExp {
   let re = '';
@@ -24,34 +25,15 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(`^${re}$`);
 }
 
-export class FileProvider implements Provider {
-  readonly name: string;
+export class FileProvider extends PollingProvider {
   private readonly cfg: FileSdConfig;
-  private readonly logger: Logger;
-  private readonly state: ProviderState;
   private readonly perFile = new Map<string, TargetGroup[]>();
-  private readonly errors = new Map<string, string>();
   private readonly watchers = new Map<string, FSWatcher>();
-  private update: ((groups: TargetGroup[]) => void) | undefined;
-  private interval: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private lastEmitted = '';
-  private stopped = false;
 
   constructor(name: string, cfg: FileSdConfig, logger: Logger) {
-    this.name = name;
+    super(name, logger, { intervalMs: cfg.refreshIntervalMs, keyField: 'file', errorMessage: 'file_sd: error reading file; keeping its last good targets', rerunWhenBusy: true });
     this.cfg = cfg;
-    this.logger = logger;
-    this.state = new ProviderState(name);
-  }
-
-  start(update: (groups: TargetGroup[]) => void): void {
-    this.update = update;
-    this.refresh();
-    this.interval = setInterval(() => this.refresh(), this.cfg.refreshIntervalMs);
-    this.interval.unref();
   }
 
   private watchDir(dir: string): void {
@@ -59,7 +41,7 @@ export class FileProvider implements Provider {
     try {
       const w = watch(dir, { persistent: false }, () => {
         clearTimeout(this.debounce);
-        this.debounce = setTimeout(() => this.refresh(), 50);
+        this.debounce = setTimeout(() => void this.refresh(), 50);
         this.debounce.unref();
       });
       w.on('error', () => {
@@ -70,23 +52,6 @@ export class FileProvider implements Provider {
     } catch {
       // Directory missing: the periodic refresh retries.
     }
-  }
-
-  /** Serialised: a refresh requested while one runs is run once more afterwards. */
-  refresh(): Promise<void> {
-    if (this.stopped) return Promise.resolve();
-    if (this.running !== undefined) {
-      this.again = true;
-      return this.running;
-    }
-    this.running = this.doRefresh().finally(() => {
-      this.running = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.refresh();
-      }
-    });
-    return this.running;
   }
 
   private async files(): Promise<string[]> {
@@ -111,7 +76,7 @@ export class FileProvider implements Provider {
     return [...out];
   }
 
-  private async doRefresh(): Promise<void> {
+  protected async discover(): Promise<TargetGroup[]> {
     const files = await this.files();
     const present = new Set<string>();
     for (const f of files) {
@@ -120,7 +85,7 @@ export class FileProvider implements Provider {
         text = await readFile(f, 'utf8');
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        this.fail(f, (err as Error).message);
+        this.keyFailed(f, (err as Error).message);
         present.add(f);
         continue;
       }
@@ -131,38 +96,18 @@ export class FileProvider implements Provider {
         this.perFile.set(f, decodeGroups(data, `${f}:`, { __meta_filepath: f }, !json));
         this.errors.delete(f);
       } catch (err) {
-        this.fail(f, (err as Error).message);
+        this.keyFailed(f, (err as Error).message);
       }
     }
     for (const f of [...this.perFile.keys()]) if (!present.has(f)) this.perFile.delete(f);
     for (const f of [...this.errors.keys()]) if (!present.has(f)) this.errors.delete(f);
-    const groups = [...this.perFile.values()].flat();
-    this.state.ok(groups);
-    this.state.lastError = this.errors.size === 0 ? undefined : [...this.errors].map(([f, e]) => `${f}: ${e}`).join('; ');
-    const key = JSON.stringify(groups);
-    if (key !== this.lastEmitted && !this.stopped) {
-      this.lastEmitted = key;
-      this.update?.(groups);
-    }
+    return [...this.perFile.values()].flat();
   }
 
-  private fail(file: string, message: string): void {
-    if (this.errors.get(file) !== message) {
-      this.logger.error({ file, err: message }, 'file_sd: error reading file; keeping its last good targets');
-    }
-    this.errors.set(file, message);
-  }
-
-  stop(): void {
-    this.stopped = true;
-    this.update = undefined;
-    clearInterval(this.interval);
+  override stop(): void {
+    super.stop();
     clearTimeout(this.debounce);
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();
-  }
-
-  status(): ProviderStatus {
-    return this.state.status();
   }
 }
