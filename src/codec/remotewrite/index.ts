@@ -7,6 +7,8 @@ export type { RemoteWriteEncoderOptions, RemoteWriteEncoderStats, WriteRequestV1
 export { encodeWriteRequest, newEncoderStats, RemoteWriteV1Encoder } from './v1-encode.ts';
 export type { DecodedExemplar, DecodedMetadataV1, DecodedSample, DecodedTimeSeriesV1, DecodedWriteRequestV1 } from './v1-decode.ts';
 export { decodeWriteRequest } from './v1-decode.ts';
+export type { DecodedHistogram } from './histogram.ts';
+export { readHistogram, writeHistogramBody } from './histogram.ts';
 export type { RemoteWriteV2EncoderOptions } from './v2-encode.ts';
 export { RemoteWriteV2Encoder } from './v2-encode.ts';
 export { SymbolRegistry } from './symbols.ts';

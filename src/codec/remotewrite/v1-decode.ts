@@ -3,13 +3,16 @@
  * tools.
  *
  * Contract: strict (ProtoReader): malformed bytes throw `ProtoDecodeError`. Unknown fields are skipped; native
- * histograms (TimeSeries field 4) are not decoded, only counted. Timestamps are returned as numbers (exact up to
+ * histograms (TimeSeries field 4) are decoded into `nativeHistograms` (histogram.ts) and counted in `histograms`.
+ * `readSample` is shared with the RW 2.0 decoder (same Sample message). Timestamps are returned as numbers (exact up to
  * 2^53 ms). Sample values are object fields, so stale-marker NaN bits survive (never copy them into a number[]).
  * No I/O, no logging.
  */
 import type { Label } from '../../model/types.ts';
 import type { MessageDesc } from '../protobuf/index.ts';
 import { ProtoReader } from '../protobuf/index.ts';
+import type { DecodedHistogram } from './histogram.ts';
+import { readHistogram } from './histogram.ts';
 
 export interface DecodedSample {
   value: number;
@@ -26,8 +29,9 @@ export interface DecodedTimeSeriesV1 {
   labels: Label[];
   samples: DecodedSample[];
   exemplars: DecodedExemplar[];
-  /** Number of native histograms present (not decoded). */
+  /** Number of native histograms present (`nativeHistograms.length`). */
   histograms: number;
+  nativeHistograms: DecodedHistogram[];
 }
 
 export interface DecodedMetadataV1 {
@@ -69,7 +73,8 @@ function readLabel(r: ProtoReader): Label {
   return { name, value };
 }
 
-function readSample(r: ProtoReader): DecodedSample {
+/** Reads one Sample message (positioned right after its tag); RW 1.0 and 2.0 share the message. */
+export function readSample(r: ProtoReader): DecodedSample {
   r.enter(SAMPLE);
   const s: DecodedSample = { value: 0, timestamp: 0 };
   while (r.pos < r.limit) {
@@ -98,7 +103,7 @@ function readExemplar(r: ProtoReader): DecodedExemplar {
 
 function readTimeSeries(r: ProtoReader): DecodedTimeSeriesV1 {
   r.enter(TIME_SERIES);
-  const ts: DecodedTimeSeriesV1 = { labels: [], samples: [], exemplars: [], histograms: 0 };
+  const ts: DecodedTimeSeriesV1 = { labels: [], samples: [], exemplars: [], histograms: 0, nativeHistograms: [] };
   while (r.pos < r.limit) {
     const t = r.tag();
     if (t === 0x0a) ts.labels.push(readLabel(r));
@@ -106,7 +111,7 @@ function readTimeSeries(r: ProtoReader): DecodedTimeSeriesV1 {
     else if (t === 0x1a) ts.exemplars.push(readExemplar(r));
     else if (t === 0x22) {
       ts.histograms++;
-      r.skip(2);
+      ts.nativeHistograms.push(readHistogram(r));
     } else r.skipUnknown();
   }
   r.leave();

@@ -2,7 +2,7 @@
  * Remote-write 1.0 `prometheus.WriteRequest` encoder (prompb remote.proto / types.proto):
  *   WriteRequest   { repeated TimeSeries timeseries = 1; reserved 2; repeated MetricMetadata metadata = 3; }
  *   TimeSeries     { repeated Label labels = 1; repeated Sample samples = 2; repeated Exemplar exemplars = 3;
- *                    repeated Histogram histograms = 4; }
+ *                    repeated Histogram histograms = 4; }   (Histogram: see histogram.ts)
  *   Label          { string name = 1; string value = 2; }
  *   Sample         { double value = 1; int64 timestamp = 2; }
  *   Exemplar       { repeated Label labels = 1; double value = 2; int64 timestamp = 3; }
@@ -15,6 +15,8 @@
  *   refs are encoded directly into the request (no allocation).
  * - Invalid label sets (unsorted, duplicate, empty name or value; with `legacyNames` also non-classic names) are not
  *   written: they are counted in `stats.rejected` / `stats.rejectedByReason`.
+ * - `histogram()` (the PromSink's native histogram sample): one TimeSeries with the labels, one Histogram (field 4)
+ *   and the exemplars; counted in `stats.samples` and `stats.histograms`. Not a hot path (framed with fork/ldelim).
  * - `sendMetadata`: one MetricMetadata per family name per request (first `family()` call wins), interleaved with
  *   the timeseries (repeated fields may interleave on the wire).
  * - Proto3 canonical form: zero-valued scalars are omitted (as Go/gogo marshal), so bytes equal other encoders'.
@@ -23,8 +25,11 @@
  * No I/O, no logging.
  */
 import type { Label } from '../../model/types.ts';
+import type { NativeHistogram } from '../../translate/prometheus/native-histogram.ts';
 import type { FamilyType, PromExemplar, PromSink, SeriesKind, SeriesRef } from '../../translate/prometheus/types.ts';
 import { ProtoWriter, varintSize } from '../protobuf/index.ts';
+import type { DecodedHistogram } from './histogram.ts';
+import { writeDecodedHistogramBody, writeHistogramBody } from './histogram.ts';
 import { compressBlock } from './snappy.ts';
 import { Int64Memo, int64Size, isPositiveZero, putDouble, putUint32, writeInt64 } from './wire.ts';
 import type { LabelProblem } from './series-labels.ts';
@@ -44,7 +49,10 @@ export interface RemoteWriteEncoderOptions {
 export interface RemoteWriteEncoderStats {
   /** TimeSeries messages written. */
   series: number;
+  /** Samples written, native histogram samples included. */
   samples: number;
+  /** Native histogram samples written. */
+  histograms: number;
   exemplars: number;
   metadata: number;
   /** Samples not written because their label set is invalid. */
@@ -56,6 +64,7 @@ export function newEncoderStats(): RemoteWriteEncoderStats {
   return {
     series: 0,
     samples: 0,
+    histograms: 0,
     exemplars: 0,
     metadata: 0,
     rejected: 0,
@@ -190,6 +199,47 @@ export class RemoteWriteV1Encoder implements PromSink {
     this.stats.samples++;
   }
 
+  histogram(
+    ref: SeriesRef,
+    h: NativeHistogram,
+    _kind: SeriesKind,
+    _startMs: number,
+    exemplars: readonly PromExemplar[] | undefined,
+  ): void {
+    let lb = ref.rw1;
+    let labelsLen = 0;
+    if (lb === undefined && ref.cacheable !== true) {
+      labelsLen = rw1LabelsSize(ref);
+      if (labelsLen < 0) lb = null;
+    } else if (lb === undefined) lb = rw1LabelBytes(ref);
+    if (lb === null || (this.legacyNames && !hasLegacyNames(ref))) return this.reject(ref);
+    const w = this.w;
+    w.tag(1, 2); // WriteRequest.timeseries
+    const at = w.fork();
+    if (lb !== undefined) w.raw(lb);
+    else {
+      w.ensure(labelsLen);
+      w.pos = writeRw1Labels(w.buf, w.pos); // sized by rw1LabelsSize above
+    }
+    w.tag(4, 2); // TimeSeries.histograms
+    const ha = w.fork();
+    writeHistogramBody(w, h);
+    w.ldelim(ha);
+    if (exemplars !== undefined && this.writeExemplars) {
+      for (const e of exemplars) {
+        w.tag(3, 2);
+        const ea = w.fork();
+        writeExemplarBody(w, e.labels, e.value, e.timestampMs);
+        w.ldelim(ea);
+      }
+      this.stats.exemplars += exemplars.length;
+    }
+    w.ldelim(at);
+    this.stats.series++;
+    this.stats.samples++;
+    this.stats.histograms++;
+  }
+
   private reject(ref: SeriesRef): void {
     const problem = checkLabels(ref, this.legacyNames) ?? 'invalid_label_name';
     this.stats.rejected++;
@@ -222,6 +272,8 @@ export interface WriteRequestV1 {
     labels: readonly Label[];
     samples: readonly { value: number; timestamp: number }[];
     exemplars?: readonly { labels: readonly Label[]; value: number; timestamp: number }[];
+    /** Native histograms as decoded (either form), written back as they are. */
+    nativeHistograms?: readonly DecodedHistogram[];
   }[];
   metadata?: readonly { type: number; metricFamilyName: string; help: string; unit: string }[];
 }
@@ -247,6 +299,12 @@ export function encodeWriteRequest(req: WriteRequestV1, w: ProtoWriter = new Pro
       const ea = w.fork();
       writeExemplarBody(w, e.labels, e.value, e.timestamp);
       w.ldelim(ea);
+    }
+    for (const h of ts.nativeHistograms ?? []) {
+      w.tag(4, 2);
+      const ha = w.fork();
+      writeDecodedHistogramBody(w, h);
+      w.ldelim(ha);
     }
     w.ldelim(at);
   }

@@ -4,12 +4,16 @@
  *
  * Contract: strict. Malformed bytes throw `ProtoDecodeError`; symbol-table violations (symbols[0] != "", a ref out of
  * range, odd `labels_refs` length) throw `RemoteWriteV2Error`. Refs are resolved: every series and exemplar carries
- * both its raw refs and its labels. Native histograms (field 3) are counted, not decoded. No I/O, no logging.
+ * both its raw refs and its labels. Native histograms (field 3) are decoded into `nativeHistograms` (histogram.ts)
+ * and counted in `histograms`. No I/O, no logging.
  */
 import type { Label } from '../../model/types.ts';
 import type { MessageDesc } from '../protobuf/index.ts';
 import { ProtoReader, readPackedVarintNumbers } from '../protobuf/index.ts';
+import type { DecodedHistogram } from './histogram.ts';
+import { readHistogram } from './histogram.ts';
 import type { DecodedSample } from './v1-decode.ts';
+import { readSample } from './v1-decode.ts';
 
 export class RemoteWriteV2Error extends Error {
   constructor(message: string) {
@@ -40,7 +44,9 @@ export interface DecodedTimeSeriesV2 {
   exemplars: DecodedExemplarV2[];
   metadata: DecodedMetadataV2;
   createdTimestamp: number;
+  /** Number of native histograms present (`nativeHistograms.length`). */
   histograms: number;
+  nativeHistograms: DecodedHistogram[];
 }
 
 export interface DecodedRequestV2 {
@@ -53,22 +59,8 @@ const TIME_SERIES: MessageDesc = {
   name: 'TimeSeries',
   fields: { 1: 'labels_refs', 2: 'samples', 3: 'histograms', 4: 'exemplars', 5: 'metadata', 6: 'created_timestamp' },
 };
-const SAMPLE: MessageDesc = { name: 'Sample', fields: { 1: 'value', 2: 'timestamp' } };
 const EXEMPLAR: MessageDesc = { name: 'Exemplar', fields: { 1: 'labels_refs', 2: 'value', 3: 'timestamp' } };
 const METADATA: MessageDesc = { name: 'Metadata', fields: { 1: 'type', 3: 'help_ref', 4: 'unit_ref' } };
-
-function readSample(r: ProtoReader): DecodedSample {
-  r.enter(SAMPLE);
-  const s: DecodedSample = { value: 0, timestamp: 0 };
-  while (r.pos < r.limit) {
-    const t = r.tag();
-    if (t === 0x09) s.value = r.double();
-    else if (t === 0x10) s.timestamp = Number(r.int64());
-    else r.skipUnknown();
-  }
-  r.leave();
-  return s;
-}
 
 function readExemplar(r: ProtoReader): DecodedExemplarV2 {
   r.enter(EXEMPLAR);
@@ -108,6 +100,7 @@ function readTimeSeries(r: ProtoReader): DecodedTimeSeriesV2 {
     metadata: { type: 0, helpRef: 0, unitRef: 0, help: '', unit: '' },
     createdTimestamp: 0,
     histograms: 0,
+    nativeHistograms: [],
   };
   while (r.pos < r.limit) {
     const t = r.tag();
@@ -115,7 +108,7 @@ function readTimeSeries(r: ProtoReader): DecodedTimeSeriesV2 {
     else if (t === 0x12) ts.samples.push(readSample(r));
     else if (t === 0x1a) {
       ts.histograms++;
-      r.skip(2);
+      ts.nativeHistograms.push(readHistogram(r));
     } else if (t === 0x22) ts.exemplars.push(readExemplar(r));
     else if (t === 0x2a) ts.metadata = readMetadata(r);
     else if (t === 0x30) ts.createdTimestamp = Number(r.int64());

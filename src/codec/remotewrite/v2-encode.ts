@@ -14,14 +14,19 @@
  *   (symbols.ts), so steady-state samples cost no hash lookups.
  * - Metadata: type/help/unit of the last `family()` call is attached to each of that family's series (so
  *   `_bucket`/`_sum`/`_count` carry the histogram type); omitted when `sendMetadata` is false or all-default.
+ * - `histogram()` (the PromSink's native histogram sample): one TimeSeries with labels_refs, one Histogram (field 3,
+ *   see histogram.ts), exemplars, metadata and created_timestamp; counted in `stats.samples` and `stats.histograms`.
+ *   Not a hot path (framed with fork/ldelim).
  * - `created_timestamp` = the sink's `startMs` for counter/histogram/summary series when non-zero (0 = unset).
  * - Invalid label sets are counted (`stats.rejected*`), never written.
  * - `finish()` writes the symbols, then the timeseries (one memcpy), and returns a view valid until `reset()`.
  * No I/O, no logging.
  */
+import type { NativeHistogram } from '../../translate/prometheus/native-histogram.ts';
 import type { FamilyType, PromExemplar, PromSink, SeriesRef } from '../../translate/prometheus/types.ts';
 import { SeriesKind } from '../../translate/prometheus/types.ts';
 import { ProtoWriter, varintSize } from '../protobuf/index.ts';
+import { writeHistogramBody } from './histogram.ts';
 import { compressBlock } from './snappy.ts';
 import { checkLabels, hasLegacyNames, metricTypeCode } from './series-labels.ts';
 import { RequestSymbols, seriesIds, SymbolRegistry } from './symbols.ts';
@@ -153,6 +158,44 @@ export class RemoteWriteV2Encoder implements PromSink {
     }
     this.stats.series++;
     this.stats.samples++;
+  }
+
+  histogram(
+    ref: SeriesRef,
+    h: NativeHistogram,
+    _kind: SeriesKind,
+    startMs: number,
+    exemplars: readonly PromExemplar[] | undefined,
+  ): void {
+    const ids = seriesIds(ref, this.registry);
+    if (ids === null || (this.legacyNames && !hasLegacyNames(ref))) {
+      const problem = checkLabels(ref, this.legacyNames) ?? 'invalid_label_name';
+      this.stats.rejected++;
+      this.stats.rejectedByReason[problem]++;
+      return;
+    }
+    const sy = this.symbols;
+    const n = 2 * ref.labels.length + 2;
+    const locals: number[] = [];
+    for (let i = 0; i < n; i++) locals.push(sy.local(ids[i]!));
+    const exLen = exemplars !== undefined && this.writeExemplars ? this.encodeExemplars(exemplars) : 0;
+    if (exLen !== 0) this.stats.exemplars += exemplars!.length;
+    if (this.sendMetadata && !this.metaValid) this.encodeMetadata();
+    const w = this.ts;
+    w.tag(5, 2); // Request.timeseries
+    const at = w.fork();
+    w.packedVarints(1, locals); // TimeSeries.labels_refs
+    w.tag(3, 2); // TimeSeries.histograms
+    const ha = w.fork();
+    writeHistogramBody(w, h);
+    w.ldelim(ha);
+    if (exLen !== 0) w.raw(this.ex.finish());
+    if (this.sendMetadata && this.metaLen !== 0) w.raw(this.metaBytes.subarray(0, this.metaLen));
+    if (startMs !== 0) (w.tag(6, 0), writeInt64(w, startMs)); // TimeSeries.created_timestamp
+    w.ldelim(at);
+    this.stats.series++;
+    this.stats.samples++;
+    this.stats.histograms++;
   }
 
   /** Encodes the exemplars (TimeSeries field 4 entries) into `ex`; returns their byte length. */

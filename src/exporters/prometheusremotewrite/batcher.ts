@@ -14,6 +14,8 @@
  *   linger (the exporter's flush_interval), the exporter instead calls `endBatch()` after each batch, takes the
  *   requests the size limit cut (`takeRequests()`), and `cutAll()`s on its timer: a shard's request then collects
  *   the samples of many batches (a scrape each) and one HTTP request carries them. Per-shard order is kept either way.
+ * - Native histograms (`histogram()`, from OTLP exponential histograms) are one sample and one point each, sharded
+ *   by the same hash as the point's other forms would be.
  * - `write_relabel_configs` run per sample after translation (`__name__` included); results are memoised per
  *   SeriesRef (WeakMap), so scraped series pay once. Dropped samples are counted in `relabelDropped`; label sets the
  *   encoder refuses (empty/duplicate/unsorted/invalid names) in `rejected` by reason.
@@ -22,7 +24,7 @@ import { RemoteWriteV1Encoder, RemoteWriteV2Encoder } from '../../codec/remotewr
 import type { Label } from '../../model/types.ts';
 import type { CompiledRelabel } from '../../relabel/index.ts';
 import { applyRelabel } from '../../relabel/index.ts';
-import type { FamilyType, PromExemplar, PromSink, SeriesRef } from '../../translate/prometheus/index.ts';
+import type { FamilyType, NativeHistogram, PromExemplar, PromSink, SeriesRef } from '../../translate/prometheus/index.ts';
 import { SeriesKind } from '../../translate/prometheus/index.ts';
 
 export interface EncodedRequest {
@@ -192,6 +194,29 @@ export class ShardedEncoder implements PromSink {
       this.counted = true;
     }
     if (enc.byteLength >= this.o.maxBytes) this.cut(this.curShard);
+  }
+
+  histogram(ref: SeriesRef, h: NativeHistogram, kind: SeriesKind, startMs: number, ex: readonly PromExemplar[] | undefined): void {
+    this.prevKind = kind; // a native histogram is a whole point
+    this.curShard = -1;
+    this.counted = true;
+    if (this.o.relabel !== undefined) {
+      const r = this.relabel(ref);
+      if (r === null) return void this.relabelDropped++;
+      ref = r;
+    }
+    let hash = ref.shardHash;
+    if (hash === undefined || hash < 0) ref.shardHash = hash = pointHash(ref, kind);
+    const i = hash % this.shards.length;
+    const sh = this.shards[i]!;
+    const enc = sh.enc;
+    if (sh.famGen !== this.famGen) {
+      enc.family(this.famName, this.famType, this.famHelp, this.famUnit);
+      sh.famGen = this.famGen;
+    }
+    enc.histogram(ref, h, kind, startMs, ex);
+    sh.points++;
+    if (enc.byteLength >= this.o.maxBytes) this.cut(i);
   }
 
   private relabel(ref: SeriesRef): SeriesRef | null {

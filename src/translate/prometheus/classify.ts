@@ -6,7 +6,9 @@
  * gauge -> gauge (or unknown/info/stateset from `prometheus.type` metadata); sum: cumulative monotonic -> counter,
  * cumulative non-monotonic -> gauge, delta monotonic -> counter only when accumulating, delta non-monotonic and
  * unspecified temporality -> unsupported_temporality; histogram: cumulative, or delta when accumulating; summary;
- * exponential histogram -> unsupported_exponential_histogram. Pure, no I/O.
+ * exponential histogram: cumulative -> native histogram (family type histogram, no suffixes beyond the unit); delta and
+ * unspecified -> unsupported_temporality even when accumulating (the Collector's prometheusremotewrite exporter accepts
+ * only cumulative exponential histograms). Sinks without native histograms are handled by the translator. Pure, no I/O.
  */
 import type { Metric } from '../../model/types.ts';
 import { Temporality } from '../../model/types.ts';
@@ -14,7 +16,7 @@ import type { NamerMetricType } from './metric-namer.ts';
 import type { DropReason, FamilyType } from './types.ts';
 
 export interface MetricPlan {
-  readonly kind: 'gauge' | 'counter' | 'histogram' | 'summary';
+  readonly kind: 'gauge' | 'counter' | 'histogram' | 'summary' | 'native_histogram';
   readonly familyType: FamilyType;
   readonly namerType: NamerMetricType;
   /** Points are deltas to accumulate. */
@@ -25,6 +27,7 @@ const COUNTER: MetricPlan = { kind: 'counter', familyType: 'counter', namerType:
 const DELTA_COUNTER: MetricPlan = { ...COUNTER, delta: true };
 const HISTOGRAM: MetricPlan = { kind: 'histogram', familyType: 'histogram', namerType: 'histogram', delta: false };
 const DELTA_HISTOGRAM: MetricPlan = { ...HISTOGRAM, delta: true };
+const NATIVE_HISTOGRAM: MetricPlan = { kind: 'native_histogram', familyType: 'histogram', namerType: 'histogram', delta: false };
 const SUMMARY: MetricPlan = { kind: 'summary', familyType: 'summary', namerType: 'summary', delta: false };
 
 /** Gauge family type from `prometheus.type` metadata (unknown/info/stateset), else gauge. */
@@ -58,7 +61,7 @@ export function classify(m: Metric, deltaToCumulative: boolean): MetricPlan | Dr
     case 'summary':
       return SUMMARY;
     case 'exponential_histogram':
-      return 'unsupported_exponential_histogram';
+      return m.temporality === Temporality.CUMULATIVE ? NATIVE_HISTOGRAM : 'unsupported_temporality';
     default:
       return 'unsupported_type';
   }

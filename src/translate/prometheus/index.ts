@@ -18,6 +18,8 @@ export type { MetricNamerOptions, NamerMetricType, NameResult } from './metric-n
 export { buildMetricName, buildUnitName, isClassicMetricName, PER_UNIT_MAP, UNIT_MAP } from './metric-namer.ts';
 export type { LabelNamerOptions, LabelNameResult } from './label-namer.ts';
 export { buildLabelName, LabelNamer } from './label-namer.ts';
+export type { BucketSpan, NativeHistogram } from './native-histogram.ts';
+export { convertBuckets, DEFAULT_ZERO_THRESHOLD, toNativeHistogram } from './native-histogram.ts';
 export { DeltaAccumulator } from './delta-accumulator.ts';
 export { float64Bits, formatLabelFloat, isStaleNaN, nsToMs, STALE_NAN } from './values.ts';
 export type { MetricPlan } from './classify.ts';

@@ -3,7 +3,7 @@
  *
  * Contract
  * - The translator pushes into a `PromSink`: `family()` once per OTLP metric before its first series, then `series()`
- *   per sample. Nothing is buffered in between, so consumers build their output without intermediate arrays.
+ *   per sample (or `histogram()` per exponential histogram point, when the sink has it). Nothing is buffered in between, so consumers build their output without intermediate arrays.
  * - A `SeriesRef` is one Prometheus series identity: `name` (the `__name__` value) and `labels` (sorted by name, unique,
  *   names and values non-empty, WITHOUT `__name__`). For points that carry `prom` (or get one via
  *   `attachPromIdentity`) the same SeriesRef object comes back batch after batch, so its memo slots (`rw1`, `rw2`,
@@ -14,6 +14,7 @@
  * - Nothing is dropped silently: every point that produces no series is counted in `TranslateStats.dropped` by reason.
  */
 import type { Label } from '../../model/types.ts';
+import type { NativeHistogram } from './native-histogram.ts';
 
 /** Prometheus metric family types (OpenMetrics names). Text 0.0.4 renderers map info/stateset to gauge. */
 export type FamilyType = 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown' | 'info' | 'stateset';
@@ -28,6 +29,8 @@ export const SeriesKind = {
   QUANTILE: 5,
   CREATED: 6,
   TARGET_INFO: 7,
+  /** A whole exponential histogram point as one native histogram sample (`PromSink.histogram`). */
+  NATIVE_HISTOGRAM: 8,
 } as const;
 export type SeriesKind = (typeof SeriesKind)[keyof typeof SeriesKind];
 
@@ -72,12 +75,28 @@ export interface PromSink {
     startMs: number,
     exemplars: readonly PromExemplar[] | undefined,
   ): void;
+  /**
+   * Optional: one native histogram sample (an OTLP exponential histogram point; `ref` is the family-named series,
+   * no suffix; `kind` is NATIVE_HISTOGRAM). Sinks without it (text formats) get no exponential histograms: the
+   * translator counts those points as `unsupported_exponential_histogram`.
+   */
+  histogram?(
+    ref: SeriesRef,
+    h: NativeHistogram,
+    kind: SeriesKind,
+    startMs: number,
+    exemplars: readonly PromExemplar[] | undefined,
+  ): void;
 }
 
-/** Reasons a data point produced no series. */
+/**
+ * Reasons a data point produced no series. `unsupported_exponential_histogram`: the sink has no native histograms
+ * (text formats); `unsupported_scale`: an exponential histogram scale below -4 (no native schema).
+ */
 export type DropReason =
   | 'unsupported_type'
   | 'unsupported_exponential_histogram'
+  | 'unsupported_scale'
   | 'unsupported_temporality'
   | 'delta_not_aligned'
   | 'out_of_order'
@@ -88,6 +107,7 @@ export type DropReason =
 export const DROP_REASONS: readonly DropReason[] = [
   'unsupported_type',
   'unsupported_exponential_histogram',
+  'unsupported_scale',
   'unsupported_temporality',
   'delta_not_aligned',
   'out_of_order',
@@ -99,7 +119,7 @@ export const DROP_REASONS: readonly DropReason[] = [
 export interface TranslateStats {
   /** Data points seen. */
   points: number;
-  /** `series()` calls made (samples). */
+  /** `series()` and `histogram()` calls made (samples). */
   samples: number;
   /** Points that produced no series, total and by reason. */
   dropped: number;
@@ -118,6 +138,7 @@ export function newStats(): TranslateStats {
     droppedByReason: {
       unsupported_type: 0,
       unsupported_exponential_histogram: 0,
+      unsupported_scale: 0,
       unsupported_temporality: 0,
       delta_not_aligned: 0,
       out_of_order: 0,
