@@ -1,12 +1,14 @@
 /**
  * OTLP codec micro-benchmarks: protobuf decode/encode and JSON decode/encode of one ExportMetricsServiceRequest with
  * 1000 data points (half sums, half 10-bucket histograms; 5 attributes per point), plus a sum/gauge-only request
- * (the ">= 1M points/s" target). Each run returns the data points processed.
+ * (the ">= 1M points/s" target), and the scan the receivers run instead of a decode on the OTLP pass-through path.
+ * Each run returns the data points processed.
  */
 import type { MicroBench } from '../harness.ts';
 import {
   decodeExportMetricsRequest,
   decodeExportMetricsRequestJson,
+  scanExportMetricsRequest,
   encodeExportMetricsRequest,
   encodeExportMetricsRequestJson,
 } from '../../src/codec/otlp/index.ts';
@@ -100,6 +102,14 @@ const benches: MicroBench[] = [
     prepare() {
       const bytes = encodeExportMetricsRequest(benchRequest(N, true));
       return () => (decodeExportMetricsRequest(bytes), N);
+    },
+  },
+  {
+    name: 'otlp: protobuf scan (receiver check of a lazy decode), 1000 points (sums+histograms, 5 attrs)',
+    items: 'points',
+    prepare() {
+      const bytes = encodeExportMetricsRequest(benchRequest(N, true));
+      return () => (scanExportMetricsRequest(bytes), N);
     },
   },
   {

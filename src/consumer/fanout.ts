@@ -16,6 +16,8 @@ export function fanOut(consumers: readonly Consumer[]): Consumer {
   const mutating = consumers.filter((c) => c.mutatesData);
   return {
     mutatesData: false,
+    // Clones for mutating consumers read the objects; otherwise it is up to every consumer.
+    usesEncodedOnly: mutating.length === 0 && consumers.every((c) => c.usesEncodedOnly === true),
     async consume(md: MetricsData, ctx: ConsumeContext): Promise<void> {
       const calls: Promise<void>[] = [];
       // Read-only consumers share one copy that nobody mutates. If there are mutating consumers, the original

@@ -11,6 +11,7 @@ import type {
   Exemplar,
   Metric,
   MetricsData,
+  Resource,
   ResourceMetrics,
   ScopeMetrics,
 } from './types.ts';
@@ -99,12 +100,17 @@ function cloneScopeMetrics(sm: ScopeMetrics): ScopeMetrics {
   };
 }
 
+function cloneResource(r: Resource): Resource {
+  const out: Resource = { attributes: cloneAttributes(r.attributes), droppedAttributesCount: r.droppedAttributesCount };
+  if (r.entityRefs !== undefined) {
+    out.entityRefs = r.entityRefs.map((e) => ({ schemaUrl: e.schemaUrl, type: e.type, idKeys: e.idKeys.slice(), descriptionKeys: e.descriptionKeys.slice() }));
+  }
+  return out;
+}
+
 function cloneResourceMetrics(rm: ResourceMetrics): ResourceMetrics {
   return {
-    resource: {
-      attributes: cloneAttributes(rm.resource.attributes),
-      droppedAttributesCount: rm.resource.droppedAttributesCount,
-    },
+    resource: cloneResource(rm.resource),
     scopeMetrics: rm.scopeMetrics.map(cloneScopeMetrics),
     schemaUrl: rm.schemaUrl,
   };

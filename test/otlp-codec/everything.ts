@@ -54,7 +54,14 @@ export function everything(): MetricsData {
   return {
     resourceMetrics: [
       {
-        resource: { attributes: allKinds(), droppedAttributesCount: 7 },
+        resource: {
+          attributes: allKinds(),
+          droppedAttributesCount: 7,
+          entityRefs: [
+            { schemaUrl: 'https://opentelemetry.io/schemas/1.26.0', type: 'service', idKeys: ['service.name', 'service.namespace'], descriptionKeys: ['service.version'] },
+            { schemaUrl: '', type: 'host', idKeys: ['host.id'], descriptionKeys: [] },
+          ],
+        },
         schemaUrl: 'https://opentelemetry.io/schemas/1.26.0',
         scopeMetrics: [
           {
@@ -73,6 +80,7 @@ export function everything(): MetricsData {
                   { attributes: [], startTimeUnixNano: 0n, timeUnixNano: T_NOW, flags: 0, value: 0, exemplars: [] },
                   { attributes: [], startTimeUnixNano: 0n, timeUnixNano: T_NOW, flags: 0, value: 0n, exemplars: [] },
                   { attributes: [], startTimeUnixNano: 0n, timeUnixNano: T_NOW, flags: 0, value: -0, exemplars: [] },
+                  { attributes: [], startTimeUnixNano: 0n, timeUnixNano: T_NOW, flags: 0, value: 0, exemplars: [], valueAbsent: true },
                 ],
               },
               {

@@ -281,7 +281,7 @@ test('JSON ids are case-insensitive hex; output is lowercase', () => {
   assert.match(encodeExportMetricsRequestJson(md), /"spanId":"a1b2c3d4e5f60718","traceId":"0102030405060708090a0b0c0d0e0f10"/);
 });
 
-test('proto decode skips Resource.entity_refs (not in the model) and unknown fields everywhere', () => {
+test('proto decode keeps Resource.entity_refs and skips unknown fields everywhere', () => {
   const w = new ProtoWriter();
   w.tag(1, 2);
   const rm = w.fork();
@@ -303,7 +303,11 @@ test('proto decode skips Resource.entity_refs (not in the model) and unknown fie
   w.fixed64Field(50, 7n); // unknown field in ResourceMetrics
   w.ldelim(rm);
   const md = decodeExportMetricsRequest(w.finish());
-  assert.deepStrictEqual(md.resourceMetrics[0]!.resource, { attributes: [{ key: 'service.name', value: 'x' }], droppedAttributesCount: 0 });
+  assert.deepStrictEqual(md.resourceMetrics[0]!.resource, {
+    attributes: [{ key: 'service.name', value: 'x' }],
+    droppedAttributesCount: 0,
+    entityRefs: [{ schemaUrl: '', type: 'service', idKeys: ['service.name'], descriptionKeys: [] }],
+  });
 });
 
 test('JSON input: exponent-form integers and mixed exact/rounded literals', () => {

@@ -14,6 +14,7 @@ const d = (name: string, fields: Record<number, string>): MessageDesc => ({ name
 export const D_METRICS_DATA = d('MetricsData', { 1: 'resource_metrics' });
 export const D_RESOURCE_METRICS = d('ResourceMetrics', { 1: 'resource', 2: 'scope_metrics', 3: 'schema_url' });
 export const D_RESOURCE = d('Resource', { 1: 'attributes', 2: 'dropped_attributes_count', 3: 'entity_refs' });
+export const D_ENTITY_REF = d('EntityRef', { 1: 'schema_url', 2: 'type', 3: 'id_keys', 4: 'description_keys' });
 export const D_SCOPE_METRICS = d('ScopeMetrics', { 1: 'scope', 2: 'metrics', 3: 'schema_url' });
 export const D_SCOPE = d('InstrumentationScope', {
   1: 'name',

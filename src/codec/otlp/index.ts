@@ -3,6 +3,8 @@
  * response, and google.rpc.Status error bodies. No I/O, no logging; see each file's header for its contract.
  */
 export { decodeExportMetricsRequest } from './proto-decode.ts';
+export { decodeExportMetricsRequestLazy, scanExportMetricsRequest } from './proto-scan.ts';
+export type { ScanResult } from './proto-scan.ts';
 export { encodeExportMetricsRequest, writeExportMetricsRequest } from './proto-encode.ts';
 export { decodeExportMetricsRequestJson } from './json-decode.ts';
 export { encodeExportMetricsRequestJson } from './json-encode.ts';

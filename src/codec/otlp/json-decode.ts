@@ -15,12 +15,14 @@ import type {
   AnyValue,
   Attributes,
   Buckets,
+  EntityRef,
   Exemplar,
   ExponentialHistogramDataPoint,
   HistogramDataPoint,
   Metric,
   MetricsData,
   NumberDataPoint,
+  Resource,
   ResourceMetrics,
   ScopeMetrics,
   SummaryDataPoint,
@@ -126,12 +128,28 @@ function obj(v: unknown): JsonObject {
 function decodeRM(v: unknown): ResourceMetrics {
   const o = obj(v);
   return {
-    resource: sub(o['resource'], 'resource', (r) => ({
-      attributes: decodeAttributes(r['attributes'], 'attributes', 0),
-      droppedAttributesCount: readInt32(field(r, 'droppedAttributesCount', 'dropped_attributes_count'), 'droppedAttributesCount', true),
-    })),
+    resource: sub(o['resource'], 'resource', (r) => {
+      const res: Resource = {
+        attributes: decodeAttributes(r['attributes'], 'attributes', 0),
+        droppedAttributesCount: readInt32(field(r, 'droppedAttributesCount', 'dropped_attributes_count'), 'droppedAttributesCount', true),
+      };
+      const refs = mapArray(field(r, 'entityRefs', 'entity_refs'), 'entityRefs', decodeEntityRef);
+      if (refs.length > 0) res.entityRefs = refs;
+      return res;
+    }),
     scopeMetrics: mapArray(field(o, 'scopeMetrics', 'scope_metrics'), 'scopeMetrics', decodeSM),
     schemaUrl: readString(field(o, 'schemaUrl', 'schema_url'), 'schemaUrl'),
+  };
+}
+
+function decodeEntityRef(v: unknown): EntityRef {
+  const o = obj(v);
+  const strings = (x: unknown, key: string): string[] => mapArray(x, key, (e) => readString(e, ''));
+  return {
+    schemaUrl: readString(field(o, 'schemaUrl', 'schema_url'), 'schemaUrl'),
+    type: readString(o['type'], 'type'),
+    idKeys: strings(field(o, 'idKeys', 'id_keys'), 'idKeys'),
+    descriptionKeys: strings(field(o, 'descriptionKeys', 'description_keys'), 'descriptionKeys'),
   };
 }
 
@@ -213,26 +231,29 @@ function flags(o: JsonObject): number {
   return readInt32(o['flags'], 'flags', true);
 }
 
-/** The NumberDataPoint/Exemplar value oneof: asDouble (number) or asInt (bigint); absent -> 0. */
-function numberValue(o: JsonObject): number | bigint {
+/** The NumberDataPoint/Exemplar value oneof: asDouble (number) or asInt (bigint); absent -> undefined. */
+function numberValue(o: JsonObject): number | bigint | undefined {
   const d = field(o, 'asDouble', 'as_double');
   const i = field(o, 'asInt', 'as_int');
   const hasD = d !== undefined && d !== null;
   const hasI = i !== undefined && i !== null;
   if (hasD && hasI) throw new OtlpJsonError('', 'both asDouble and asInt are set');
-  return hasI ? readInt64(i, 'asInt') : readDouble(d, 'asDouble');
+  return hasI ? readInt64(i, 'asInt') : hasD ? readDouble(d, 'asDouble') : undefined;
 }
 
 function decodeNumberPoint(v: unknown): NumberDataPoint {
   const o = obj(v);
-  return {
+  const value = numberValue(o);
+  const p: NumberDataPoint = {
     attributes: decodeAttributes(o['attributes'], 'attributes', 0),
     startTimeUnixNano: start(o),
     timeUnixNano: time(o),
     flags: flags(o),
-    value: numberValue(o),
+    value: value ?? 0,
     exemplars: mapArray(o['exemplars'], 'exemplars', decodeExemplar),
   };
+  if (value === undefined) p.valueAbsent = true; // neither asDouble nor asInt: kept as "no value"
+  return p;
 }
 
 function doubles(v: unknown, key: string): number[] {
@@ -314,7 +335,7 @@ function decodeExemplar(v: unknown): Exemplar {
   return {
     filteredAttributes: decodeAttributes(field(o, 'filteredAttributes', 'filtered_attributes'), 'filteredAttributes', 0),
     timeUnixNano: time(o),
-    value: numberValue(o),
+    value: numberValue(o) ?? 0,
     traceId: readHexId(field(o, 'traceId', 'trace_id'), 'traceId', 16),
     spanId: readHexId(field(o, 'spanId', 'span_id'), 'spanId', 8),
   };

@@ -6,20 +6,24 @@
  *   intValue, counts, bucket counts) as decimal strings, doubles as numbers with "NaN"/"Infinity"/"-Infinity" as
  *   strings, trace/span ids as lowercase hex, bytes values as base64.
  * - Like the binary encoder: proto3 defaults are omitted, optional sum/min/max are written when defined, oneof
- *   members are always written, resource/scope/value/positive/negative always appear. The model is only read.
+ *   members are always written (except a NumberDataPoint value marked absent, see `isValueAbsent`),
+ *   resource/scope/value/positive/negative always appear; Resource `entityRefs` is written when non-empty.
+ *   The model is only read.
  * - `decodeExportMetricsRequestJson(encodeExportMetricsRequestJson(md))` deep-equals `md` (minus `prom`).
  */
-import type {
-  AnyValue,
-  Attributes,
-  Buckets,
-  Exemplar,
-  ExponentialHistogramDataPoint,
-  HistogramDataPoint,
-  Metric,
-  MetricsData,
-  NumberDataPoint,
-  SummaryDataPoint,
+import {
+  isValueAbsent,
+  type AnyValue,
+  type Attributes,
+  type Buckets,
+  type EntityRef,
+  type Exemplar,
+  type ExponentialHistogramDataPoint,
+  type HistogramDataPoint,
+  type Metric,
+  type MetricsData,
+  type NumberDataPoint,
+  type SummaryDataPoint,
 } from '../../model/types.ts';
 import { MAX_ANY_VALUE_DEPTH } from './descs.ts';
 import { jsonBase64, jsonDouble, jsonHex, jsonString } from './json-values.ts';
@@ -32,6 +36,8 @@ export function encodeExportMetricsRequestJson(md: MetricsData): string {
     s += '{"resource":{';
     s += attrsField('attributes', rm.resource.attributes, 0, true);
     if (rm.resource.droppedAttributesCount !== 0) s += sep(s) + `"droppedAttributesCount":${rm.resource.droppedAttributesCount}`;
+    const refs = rm.resource.entityRefs;
+    if (refs !== undefined && refs.length > 0) s += sep(s) + `"entityRefs":[${refs.map(entityRef).join(',')}]`;
     s += '},"scopeMetrics":[';
     for (let j = 0; j < rm.scopeMetrics.length; j++) {
       const sm = rm.scopeMetrics[j]!;
@@ -169,7 +175,17 @@ function tail(s: string, flags: number, exemplars: Exemplar[]): string {
 }
 
 function numberPoint(p: NumberDataPoint): string {
-  return tail(add(pointHead(p), valueMember(p.value)), p.flags, p.exemplars);
+  const head = pointHead(p);
+  return tail(isValueAbsent(p) ? head : add(head, valueMember(p.value)), p.flags, p.exemplars);
+}
+
+function entityRef(e: EntityRef): string {
+  let s = '';
+  if (e.schemaUrl !== '') s = `"schemaUrl":${jsonString(e.schemaUrl)}`;
+  if (e.type !== '') s = add(s, `"type":${jsonString(e.type)}`);
+  if (e.idKeys.length > 0) s = add(s, `"idKeys":[${e.idKeys.map((k) => jsonString(k)).join(',')}]`);
+  if (e.descriptionKeys.length > 0) s = add(s, `"descriptionKeys":[${e.descriptionKeys.map((k) => jsonString(k)).join(',')}]`);
+  return `{${s}}`;
 }
 
 function optDouble(s: string, key: string, v: number | undefined): string {

@@ -7,13 +7,14 @@
  * - AnyValue: the oneof's last field wins; an AnyValue with no field is `null`; two `array_value`/`kvlist_value`
  *   fields in a row merge (append), as protobuf merging does. Nesting deeper than MAX_ANY_VALUE_DEPTH arrays or
  *   kvlists fails with ProtoDecodeError.
- * - Resource.entity_refs (field 3, development status) has no place in the model and is skipped.
+ * - Resource.entity_refs (field 3, development status) become `Resource.entityRefs` (left absent when none).
  */
 import { ByteIntern, type ProtoReader } from '../protobuf/index.ts';
-import type { AnyValue, Exemplar, InstrumentationScope, KeyValue, Resource } from '../../model/types.ts';
+import type { AnyValue, EntityRef, Exemplar, InstrumentationScope, KeyValue, Resource } from '../../model/types.ts';
 import {
   D_ANY_VALUE,
   D_ARRAY_VALUE,
+  D_ENTITY_REF,
   D_EXEMPLAR,
   D_KEY_VALUE,
   D_KVLIST_VALUE,
@@ -56,6 +57,118 @@ export function decodeKeyValue(r: ProtoReader, depth: number): KeyValue {
   r.leave();
   if (value === null || typeof value !== 'object') kvCache.put(r.buf, r.view, start, end, { key, value });
   return { key, value };
+}
+
+/**
+ * Checks one attribute KeyValue message (after its tag) and skips it, with exactly the checks of
+ * `decodeKeyValue(r, 0)` and without allocating for primitive values (arrays and kvlists are decoded and dropped).
+ */
+export function checkKeyValue(r: ProtoReader): void {
+  const end = canonicalKeyValueEnd(r.buf, r.view, r.pos, r.limit);
+  if (end > 0 && r.nesting + 2 < r.maxDepth) {
+    r.pos = end;
+    return;
+  }
+  r.enter(D_KEY_VALUE);
+  while (r.pos < r.limit) {
+    switch (r.tag()) {
+      case 0x0a: // 1 key
+        r.skipString();
+        break;
+      case 0x12: // 2 value
+        checkAnyValue(r);
+        break;
+      default:
+        r.skipUnknown();
+    }
+  }
+  r.leave();
+}
+
+/** True when bytes [p, end) are all ASCII (hence valid UTF-8). */
+function ascii(buf: Uint8Array, view: DataView, p: number, end: number): boolean {
+  let high = 0;
+  for (; p + 4 <= end; p += 4) high |= view.getUint32(p, true);
+  for (; p < end; p++) high |= buf[p]!;
+  return (high & 0x80808080) === 0;
+}
+
+/**
+ * The common attribute shape, checked with plain byte reads: a KeyValue (length at `p`, one byte) made of an ASCII
+ * key (field 1) and optionally a value (field 2) holding one ASCII string, a varint int/bool of at most 9 bytes or a
+ * double, every length one byte. Returns the end of the KeyValue when the bytes have exactly that shape (then the
+ * decoder accepts them), else 0 (the caller runs the full checks, which report any error).
+ */
+function canonicalKeyValueEnd(buf: Uint8Array, view: DataView, p: number, limit: number): number {
+  if (p + 3 > limit) return 0;
+  const len = buf[p]!;
+  const end = p + 1 + len;
+  if (len >= 0x80 || end > limit || buf[p + 1] !== 0x0a) return 0;
+  const klen = buf[p + 2]!;
+  const kend = p + 3 + klen;
+  if (klen >= 0x80 || kend > end || !ascii(buf, view, p + 3, kend)) return 0;
+  if (kend === end) return end;
+  if (kend + 2 > end || buf[kend] !== 0x12 || buf[kend + 1] !== end - kend - 2) return 0;
+  const v = kend + 2;
+  if (v === end) return end; // empty AnyValue
+  switch (buf[v]) {
+    case 0x0a: // string_value
+      return v + 2 <= end && buf[v + 1] === end - v - 2 && ascii(buf, view, v + 2, end) ? end : 0;
+    case 0x10: // bool_value
+    case 0x18: {
+      // int_value: continuation bytes, then a last byte < 0x80, ending exactly at `end`
+      const n = end - v - 1;
+      if (n < 1 || n > 9 || buf[end - 1]! >= 0x80) return 0;
+      for (let i = v + 1; i < end - 1; i++) if (buf[i]! < 0x80) return 0;
+      return end;
+    }
+    case 0x21: // double_value
+      return end === v + 9 ? end : 0;
+    default:
+      return 0;
+  }
+}
+
+/** `decodeAnyValue(r, 0, ...)`'s checks (after the tag), building nothing for primitives. */
+function checkAnyValue(r: ProtoReader): void {
+  r.enter(D_ANY_VALUE);
+  while (r.pos < r.limit) {
+    switch (r.tag()) {
+      case 0x0a: // 1 string_value
+        r.skipString();
+        break;
+      case 0x10: // 2 bool_value
+        r.bool();
+        break;
+      case 0x18: // 3 int_value: uint32() parses the varint with int64()'s checks, without a bigint
+        r.uint32();
+        break;
+      case 0x21: // 4 double_value
+        r.double();
+        break;
+      case 0x2a: // 5 array_value
+      case 0x32: {
+        // 6 kvlist_value
+        // decodeAnyValue's depth check at depth 0 (an attribute's own value), kept so both fail alike.
+        if (0 >= MAX_ANY_VALUE_DEPTH) throw r.error(`AnyValue nesting deeper than ${MAX_ANY_VALUE_DEPTH}`);
+        const array = r.wireType === 2 && r.field === 5;
+        r.enter(array ? D_ARRAY_VALUE : D_KVLIST_VALUE);
+        while (r.pos < r.limit) {
+          if (r.tag() !== 0x0a) r.skipUnknown();
+          else if (array) decodeAnyValue(r, 1, null);
+          else decodeKeyValue(r, 1);
+        }
+        r.leave();
+        break;
+      }
+      case 0x3a: // 7 bytes_value
+        r.pos = r.lengthEnd();
+        break;
+      default:
+        r.skipUnknown();
+    }
+  }
+  r.leave();
 }
 
 /** AnyValue message (after its tag). `prev` is the value already set by an earlier occurrence (for merging). */
@@ -128,14 +241,40 @@ export function decodeResource(r: ProtoReader, res: Resource): void {
       case 0x10: // 2 dropped_attributes_count
         res.droppedAttributesCount = r.uint32();
         break;
-      case 0x1a: // 3 entity_refs: not in the model
-        r.skip(2);
+      case 0x1a: // 3 entity_refs
+        (res.entityRefs ??= []).push(decodeEntityRef(r));
         break;
       default:
         r.skipUnknown();
     }
   }
   r.leave();
+}
+
+/** EntityRef message (after its tag). */
+export function decodeEntityRef(r: ProtoReader): EntityRef {
+  r.enter(D_ENTITY_REF);
+  const e: EntityRef = { schemaUrl: '', type: '', idKeys: [], descriptionKeys: [] };
+  while (r.pos < r.limit) {
+    switch (r.tag()) {
+      case 0x0a: // 1 schema_url
+        e.schemaUrl = r.string();
+        break;
+      case 0x12: // 2 type
+        e.type = r.string();
+        break;
+      case 0x1a: // 3 id_keys
+        e.idKeys.push(r.string());
+        break;
+      case 0x22: // 4 description_keys
+        e.descriptionKeys.push(r.string());
+        break;
+      default:
+        r.skipUnknown();
+    }
+  }
+  r.leave();
+  return e;
 }
 
 /** InstrumentationScope message (after its tag), merged into `scope`. */

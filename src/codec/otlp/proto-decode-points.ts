@@ -2,8 +2,8 @@
  * Binary decoding of the four OTLP data point messages (Number, Histogram, ExponentialHistogram, Summary).
  *
  * Contract: each function takes a reader positioned right after the point's tag, consumes the message and returns a
- * fresh model point (fields in their model defaults when absent: optional sum/min/max `undefined`, a missing value
- * 0 as a double). Repeated scalars are accepted packed and unpacked. Errors are ProtoDecodeError.
+ * fresh model point (fields in their model defaults when absent: optional sum/min/max `undefined`; a number point
+ * without a value gets `value: 0, valueAbsent: true`). Repeated scalars are accepted packed and unpacked. Errors are ProtoDecodeError.
  */
 import {
   readPackedDoubles,
@@ -30,7 +30,7 @@ export function decodeNumberPoint(r: ProtoReader): NumberDataPoint {
   const exemplars: Exemplar[] = [];
   let start = 0n;
   let time = 0n;
-  let value: number | bigint = 0;
+  let value: number | bigint | undefined;
   let flags = 0;
   while (r.pos < r.limit) {
     switch (r.tag()) {
@@ -60,7 +60,9 @@ export function decodeNumberPoint(r: ProtoReader): NumberDataPoint {
     }
   }
   r.leave();
-  return { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, value, exemplars };
+  if (value !== undefined) return { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, value, exemplars };
+  // Neither as_double nor as_int: "no value" (the Collector's Empty), not 0.
+  return { attributes, startTimeUnixNano: start, timeUnixNano: time, flags, value: 0, exemplars, valueAbsent: true };
 }
 
 export function decodeHistogramPoint(r: ProtoReader): HistogramDataPoint {

@@ -5,7 +5,8 @@
  * - Fields are written in field-number order with minimal varints; proto3 implicit-presence fields equal to their
  *   default (0, 0n, '', false, empty bytes/lists, +0.0 — but -0.0 is written, as in Go) are omitted; `optional`
  *   fields (sum, min, max) are written when not `undefined`; oneof members (point/exemplar values, AnyValue) are
- *   always written. Sub-messages the Go collector always emits (resource, scope, KeyValue.value, exp-histogram
+ *   always written, except a NumberDataPoint value marked absent (`isValueAbsent`); Resource `entityRefs` are
+ *   written. Sub-messages the Go collector always emits (resource, scope, KeyValue.value, exp-histogram
  *   positive/negative, the metric's data message) are always written. So `encode(decode(x))` is byte-identical for
  *   canonical input.
  * - `encodeExportMetricsRequest(md)` returns a fresh Uint8Array the caller owns (encoded in a reused scratch writer,
@@ -14,17 +15,19 @@
  *   (e.g. a cycle) throws an Error.
  */
 import { ProtoWriter } from '../protobuf/index.ts';
-import type {
-  AnyValue,
-  Attributes,
-  Buckets,
-  Exemplar,
-  ExponentialHistogramDataPoint,
-  HistogramDataPoint,
-  Metric,
-  MetricsData,
-  NumberDataPoint,
-  SummaryDataPoint,
+import {
+  isValueAbsent,
+  type AnyValue,
+  type Attributes,
+  type Buckets,
+  type EntityRef,
+  type Exemplar,
+  type ExponentialHistogramDataPoint,
+  type HistogramDataPoint,
+  type Metric,
+  type MetricsData,
+  type NumberDataPoint,
+  type SummaryDataPoint,
 } from '../../model/types.ts';
 import { MAX_ANY_VALUE_DEPTH } from './descs.ts';
 
@@ -52,6 +55,7 @@ export function writeExportMetricsRequest(w: ProtoWriter, md: MetricsData): void
     const ra = w.fork();
     writeAttributes(w, 1, rm.resource.attributes);
     if (rm.resource.droppedAttributesCount !== 0) w.uint32Field(2, rm.resource.droppedAttributesCount);
+    if (rm.resource.entityRefs !== undefined) writeEntityRefs(w, rm.resource.entityRefs);
     w.ldelim(ra);
     // 2 scope_metrics
     for (const sm of rm.scopeMetrics) {
@@ -137,12 +141,26 @@ function writeNumberPoint(w: ProtoWriter, p: NumberDataPoint): void {
   if (p.startTimeUnixNano !== 0n) w.fixed64Field(2, p.startTimeUnixNano);
   if (p.timeUnixNano !== 0n) w.fixed64Field(3, p.timeUnixNano);
   const v = p.value;
-  if (typeof v === 'number') w.doubleField(4, v);
+  const absent = isValueAbsent(p);
+  if (typeof v === 'number' && !absent) w.doubleField(4, v);
   writeExemplars(w, 5, p.exemplars);
   if (typeof v === 'bigint') (w.tag(6, 1), w.sfixed64(v));
   writeAttributes(w, 7, p.attributes);
   if (p.flags !== 0) w.uint32Field(8, p.flags);
   w.ldelim(at);
+}
+
+/** Resource field 3: common.proto EntityRef {1 schema_url, 2 type, 3 id_keys, 4 description_keys}. */
+function writeEntityRefs(w: ProtoWriter, refs: EntityRef[]): void {
+  for (const e of refs) {
+    w.tag(3, 2);
+    const at = w.fork();
+    if (e.schemaUrl !== '') w.stringField(1, e.schemaUrl);
+    if (e.type !== '') w.stringField(2, e.type);
+    for (const k of e.idKeys) w.stringField(3, k);
+    for (const k of e.descriptionKeys) w.stringField(4, k);
+    w.ldelim(at);
+  }
 }
 
 function writeHistogramPoint(w: ProtoWriter, p: HistogramDataPoint): void {

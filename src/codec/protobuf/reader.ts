@@ -14,7 +14,7 @@
  *   pairs; `skipUnknown()` then fails for a field the current `MessageDesc` knows (wrong wire type) and skips
  *   anything else, for every wire type including groups.
  * - `bytes()`/`bytesView()`: `bytesView` returns a subarray of the input (no copy: valid only while the input is);
- *   `bytes` copies.
+ *   `bytes` copies. `skipString()` runs the checks of `string()` without building the string.
  * - 64-bit: `fixed64`/`sfixed64`/`uint64`/`int64`/`sint64` return exact bigints; `varint()` and `fixed64Number()`
  *   return numbers, exact up to 2^53 (fast paths for counts and lengths). Scalars follow Go: a varint's 10th byte
  *   must be 0 or 1, `uint32`/`int32` keep the low 32 bits, `bool` is any non-zero varint.
@@ -423,6 +423,19 @@ export class ProtoReader {
     const v = this.buf.slice(this.pos, end);
     this.pos = end;
     return v;
+  }
+
+  /** Checks a string field exactly as `string()` does (invalid UTF-8 fails the same way) without building it. */
+  skipString(): void {
+    const end = this.lengthEnd();
+    const buf = this.buf;
+    const view = this.view;
+    let high = 0;
+    let p = this.pos;
+    for (; p + 4 <= end; p += 4) high |= view.getUint32(p, true);
+    for (; p < end; p++) high |= buf[p]!;
+    if ((high & 0x80808080) !== 0 && decodeUtf8(buf, this.pos, end, view) === undefined) throw this.error('invalid UTF-8 in string field');
+    this.pos = end;
   }
 
   /** A string field; invalid UTF-8 fails, as in Go. */

@@ -1,6 +1,7 @@
 /** Collector exporterhelper options: timeout, retry_on_failure, sending_queue (names and defaults as the Collector's). */
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
+import { exportBatchSchema } from './batch-sender.ts';
 
 /** Default durations ("5s" style) of a retry_on_failure block; exporters differ only in these. */
 export interface RetryDefaults {
@@ -39,6 +40,8 @@ export const queueSchema = z
     blocking: z.boolean().default(false),
     /** Id of a `file_storage` extension for a persistent queue. */
     storage: z.string().optional(),
+    /** Exporter-side batching (absent: off): see batch-sender.ts. */
+    batch: exportBatchSchema.optional(),
   })
   .prefault({});
 export type QueueConfig = z.output<typeof queueSchema>;

@@ -1,6 +1,6 @@
 /**
  * What the `otlp` (gRPC) and `otlphttp` exporters share: the exporterhelper chain
- *   consume -> sending queue (in memory, or persistent through a file_storage extension) -> retry_on_failure
+ *   consume -> [sending_queue.batch] -> sending queue (in memory, or persistent through a file_storage extension) -> retry_on_failure
  *   -> one attempt bounded by `timeout` -> transport
  * plus auth lookup and partial-success accounting.
  *
@@ -22,6 +22,7 @@ import { clientAuthenticator, type ClientAuthenticator } from '../../component/a
 import type { AuthRef } from '../../receivers/otlp/config.ts';
 import type { QueueConfig, RetryConfig } from '../helper/config.ts';
 import { QueueSender } from '../helper/queue-sender.ts';
+import { BatchingSender } from '../helper/batch-sender.ts';
 import { PersistentQueueSender } from '../helper/persistent-queue.ts';
 import { storageExtension } from '../../extensions/filestorage/extension.ts';
 
@@ -44,6 +45,8 @@ export interface CommonExporterConfig {
 export interface Codec {
   /** MetricsData -> request body in the wire encoding. */
   encode(md: MetricsData): Uint8Array;
+  /** True when `encode` returns `md.encoded` whenever it is set (never reading the objects then). */
+  readonly sendsEncoded: boolean;
   /** Persistent-queue record (OTLP protobuf) -> request body in the wire encoding. */
   fromStored(protobuf: Uint8Array): Uint8Array;
 }
@@ -59,11 +62,15 @@ const PARTIAL_LOG_INTERVAL_MS = 10_000;
 
 export class OtlpExporterBase implements ExporterComponent {
   readonly mutatesData = false;
+  /** See Consumer.usesEncodedOnly: protobuf exporters send the received bytes and never read the objects. */
+  readonly usesEncodedOnly: boolean;
   private readonly settings: CreateSettings;
   private readonly cfg: CommonExporterConfig;
   private readonly transport: ExportTransport;
   private readonly codec: Codec;
   private sender: Sender | undefined;
+  /** The `sending_queue.batch` stage in front of the queue, when configured. */
+  private batching: BatchingSender | undefined;
   private readonly failed;
   private lastPartialLog = 0;
   private suppressedPartials = 0;
@@ -74,6 +81,7 @@ export class OtlpExporterBase implements ExporterComponent {
     this.cfg = cfg;
     this.transport = transport;
     this.codec = codec;
+    this.usesEncodedOnly = codec.sendsEncoded;
     this.failed = settings.telemetry.counter('otelcol_exporter_send_failed_metric_points', 'Number of metric points in failed attempts to send to destination.', '{datapoints}');
   }
 
@@ -92,6 +100,7 @@ export class OtlpExporterBase implements ExporterComponent {
       qs.start();
       this.sender = qs;
     }
+    if (q.enabled && q.batch !== undefined) this.sender = this.batching = new BatchingSender(q.batch, this.sender);
     this.settings.logger.info({ endpoint: this.transport.target, queue: q.enabled ? (q.storage ?? 'memory') : 'disabled' }, 'OTLP exporter started');
   }
 
@@ -124,6 +133,11 @@ export class OtlpExporterBase implements ExporterComponent {
     );
     this.lastPartialLog = now;
     this.suppressedPartials = 0;
+  }
+
+  /** Pipeline drain before shutdown: pending exporter-side batches go to the queue at once from now on. */
+  prepareShutdown(): void {
+    this.batching?.flushNow();
   }
 
   async shutdown(): Promise<void> {

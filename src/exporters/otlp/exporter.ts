@@ -16,6 +16,7 @@ export const otlpExporterFactory: ExporterFactory<OtlpExporterConfig> = {
   create: (settings, config) =>
     new OtlpExporterBase(settings, config, new GrpcTransport(config, `exporter ${settings.id}`), {
       encode: (md) => md.encoded ?? encodeExportMetricsRequest(md),
+      sendsEncoded: true,
       fromStored: (b) => b,
     }),
 };

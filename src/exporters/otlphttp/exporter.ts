@@ -19,6 +19,7 @@ export const otlpHttpExporterFactory: ExporterFactory<OtlpHttpExporterConfig> = 
     const json = config.encoding === 'json';
     return new OtlpExporterBase(settings, config, new HttpTransport(config, `exporter ${settings.id}`), {
       encode: json ? (md) => utf8.encode(encodeExportMetricsRequestJson(md)) : (md) => md.encoded ?? encodeExportMetricsRequest(md),
+      sendsEncoded: !json,
       fromStored: json ? (b) => utf8.encode(encodeExportMetricsRequestJson(decodeExportMetricsRequest(b))) : (b) => b,
     });
   },

@@ -4,6 +4,9 @@
  * values of `metadata_keys` (e.g. a tenant header), up to `metadata_cardinality_limit` of them.
  * Unlike the Collector's, `consume` resolves only when the batch holding the data has been accepted downstream, so
  * errors and backpressure reach the receiver and nothing acknowledged is lost in this processor.
+ * Hot path: parts are kept as they came and merged at flush; lazily decoded OTLP parts are merged as bytes (see
+ * consumer/batcher.ts, shared with the exporters' sending_queue.batch), so OTLP in -> batch -> OTLP out never builds
+ * objects; points are counted in O(1) for those.
  */
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
@@ -11,7 +14,7 @@ import type { CreateSettings, ProcessorComponent, ProcessorFactory } from '../..
 import { PipelineError } from '../../component/errors.ts';
 import type { ConsumeContext, Consumer } from '../../consumer/consumer.ts';
 import { countDataPoints } from '../../model/count.ts';
-import { appendMetrics, splitByPoints } from '../../model/split.ts';
+import { Batcher } from '../../consumer/batcher.ts';
 import type { MetricsData } from '../../model/types.ts';
 import { processorCounters } from '../helper.ts';
 
@@ -30,38 +33,33 @@ export const batchSchema = z
   });
 export type BatchConfig = z.output<typeof batchSchema>;
 
-interface Pending {
-  md: MetricsData;
-  points: number;
-  ctx: ConsumeContext;
-  waiters: { resolve: () => void; reject: (e: unknown) => void }[];
-  timer: NodeJS.Timeout | undefined;
-  /** Received encodings of every part, in order, while all parts had one (protobuf messages concatenate). */
-  encodedParts: Uint8Array[] | undefined;
-}
-
 class BatchProcessor implements ProcessorComponent {
   readonly mutatesData = true;
   /** Keeps MetricsData.encoded right: concatenated for merged batches, dropped for split ones. */
   readonly preservesEncoding = true;
   private readonly cfg: BatchConfig;
   private readonly next: Consumer;
-  private readonly pending = new Map<string, Pending>();
+  private readonly batcher: Batcher;
   private readonly counters;
-  private readonly sizeTrigger;
-  private readonly timeoutTrigger;
   private closed = false;
-  /** Set by prepareShutdown: every batch goes out at once. */
-  private draining = false;
-  private readonly inflight = new Set<Promise<void>>();
 
   constructor(settings: CreateSettings, cfg: BatchConfig, next: Consumer) {
     this.cfg = cfg;
     this.next = next;
     this.counters = processorCounters(settings);
     const t = settings.telemetry;
-    this.sizeTrigger = t.counter('otelcol_processor_batch_batch_size_trigger_send', 'Number of times the batch was sent due to a size trigger');
-    this.timeoutTrigger = t.counter('otelcol_processor_batch_timeout_trigger_send', 'Number of times the batch was sent due to a timeout trigger');
+    const sizeTrigger = t.counter('otelcol_processor_batch_batch_size_trigger_send', 'Number of times the batch was sent due to a size trigger');
+    const timeoutTrigger = t.counter('otelcol_processor_batch_timeout_trigger_send', 'Number of times the batch was sent due to a timeout trigger');
+    this.batcher = new Batcher(
+      { minSize: cfg.send_batch_size, maxSize: cfg.send_batch_max_size, timeoutMs: cfg.timeout },
+      (md, n, ctx) => this.send(md, n, ctx),
+      (trigger) => (trigger === 'size' ? sizeTrigger : timeoutTrigger).add(1),
+    );
+  }
+
+  /** Batching reads no objects (a split does, but lazily decoded data decodes itself): as the next consumer. */
+  get usesEncodedOnly(): boolean {
+    return this.next.usesEncodedOnly === true;
   }
 
   async start(): Promise<void> {}
@@ -76,59 +74,11 @@ class BatchProcessor implements ProcessorComponent {
     const points = countDataPoints(md);
     this.counters.incoming.add(points, { otel_signal: 'metrics' });
     const key = this.keyOf(ctx);
-    let p = this.pending.get(key);
-    if (!p) {
-      if (this.cfg.metadata_keys.length > 0 && this.cfg.metadata_cardinality_limit > 0 && this.pending.size >= this.cfg.metadata_cardinality_limit) {
-        this.counters.dropped.add(points, { reason: 'metadata_cardinality_limit' });
-        return Promise.reject(PipelineError.permanent('OB_BATCH_CARDINALITY', `too many distinct metadata values for metadata_keys (limit ${this.cfg.metadata_cardinality_limit})`, points));
-      }
-      p = { md: { resourceMetrics: [] }, points: 0, ctx, waiters: [], timer: undefined, encodedParts: [] };
-      this.pending.set(key, p);
+    if (this.cfg.metadata_keys.length > 0 && this.cfg.metadata_cardinality_limit > 0 && !this.batcher.has(key) && this.batcher.pendingBatches >= this.cfg.metadata_cardinality_limit) {
+      this.counters.dropped.add(points, { reason: 'metadata_cardinality_limit' });
+      return Promise.reject(PipelineError.permanent('OB_BATCH_CARDINALITY', `too many distinct metadata values for metadata_keys (limit ${this.cfg.metadata_cardinality_limit})`, points));
     }
-    appendMetrics(p.md, md);
-    if (md.encoded !== undefined && p.encodedParts !== undefined) p.encodedParts.push(md.encoded);
-    else p.encodedParts = undefined;
-    p.points += points;
-    const done = new Promise<void>((resolve, reject) => p.waiters.push({ resolve, reject }));
-    if (this.draining || this.cfg.send_batch_size === 0 || p.points >= this.cfg.send_batch_size) {
-      this.sizeTrigger.add(1);
-      this.flush(key);
-    } else if (!p.timer) {
-      p.timer = setTimeout(() => {
-        this.timeoutTrigger.add(1);
-        this.flush(key);
-      }, this.cfg.timeout);
-    }
-    return done;
-  }
-
-  private flush(key: string): void {
-    const p = this.pending.get(key);
-    if (!p) return;
-    this.pending.delete(key);
-    clearTimeout(p.timer);
-    const sends: Promise<void>[] = [];
-    const max = this.cfg.send_batch_max_size;
-    if (max > 0 && p.points > max) {
-      let left = p.points;
-      while (left > 0) {
-        const part = splitByPoints(p.md, max);
-        const n = countDataPoints(part);
-        left -= Math.max(n, 1);
-        if (part.resourceMetrics.length === 0) break;
-        sends.push(this.send(part, n, p.ctx));
-      }
-    } else {
-      const parts = p.encodedParts;
-      if (parts !== undefined && parts.length > 0) p.md.encoded = parts.length === 1 ? parts[0] : Buffer.concat(parts);
-      sends.push(this.send(p.md, p.points, p.ctx));
-    }
-    const all = Promise.all(sends).then(
-      () => p.waiters.forEach((w) => w.resolve()),
-      (err) => p.waiters.forEach((w) => w.reject(err)),
-    );
-    this.inflight.add(all);
-    void all.finally(() => this.inflight.delete(all));
+    return this.batcher.add(md, points, ctx, key);
   }
 
   private async send(md: MetricsData, n: number, ctx: ConsumeContext): Promise<void> {
@@ -136,21 +86,18 @@ class BatchProcessor implements ProcessorComponent {
     await this.next.consume(md, ctx);
   }
 
+  /** Every batch goes out at once from now on (the pipeline drains before shutdown). */
   prepareShutdown(): void {
-    this.draining = true;
-    for (const key of [...this.pending.keys()]) this.flush(key);
+    this.batcher.flushEveryAdd();
   }
 
   async shutdown(): Promise<void> {
     this.closed = true;
-    for (const key of [...this.pending.keys()]) this.flush(key);
-    await Promise.allSettled([...this.inflight]);
+    await this.batcher.drain();
   }
 
   status(): Record<string, unknown> {
-    let points = 0;
-    for (const p of this.pending.values()) points += p.points;
-    return { pendingBatches: this.pending.size, pendingPoints: points };
+    return { pendingBatches: this.batcher.pendingBatches, pendingPoints: this.batcher.pendingPoints };
   }
 }
 

@@ -3,6 +3,9 @@
  * pipeline through ReceiverObs, and turn a pipeline failure into the status both protocols need.
  *
  * Contract
+ * - When `lazy` (the pipelines only forward `encoded`, e.g. OTLP in -> batch -> OTLP out), the transports decode
+ *   protobuf requests lazily (codec/otlp/proto-scan.ts): they are passed on without building their objects; the
+ *   scan already established that no point is invalid. Otherwise they decode at once, as before.
  * - `exportMetrics` resolves with the partial-success to answer (undefined = full success) or rejects with a
  *   PipelineError (already counted as refused by ReceiverObs). An empty request (no resource metrics, or nothing
  *   left after dropping invalid points) is answered as success without touching the pipeline, as the spec allows.
@@ -14,9 +17,10 @@ import type { CreateSettings } from '../../component/component.ts';
 import { PipelineError, httpStatusFor } from '../../component/errors.ts';
 import type { ConsumeContext, Consumer } from '../../consumer/consumer.ts';
 import type { ExportMetricsPartialSuccess } from '../../codec/otlp/index.ts';
+import { lazyState, resourceCount } from '../../model/lazy.ts';
 import type { MetricsData } from '../../model/types.ts';
 import { ReceiverObs } from '../helper.ts';
-import { dropInvalidPoints, rejectionMessage } from './validate.ts';
+import { dropInvalidPoints, rejectionMessage, type Rejection } from './validate.ts';
 import type { Transport } from './instruments.ts';
 
 /** google.rpc.Code values used here. */
@@ -50,6 +54,8 @@ export function failureFor(err: PipelineError): Failure {
   }
 }
 
+const NOTHING_REJECTED: Rejection = Object.freeze({ rejected: 0, reasons: [] });
+
 export class ExportHandler {
   private readonly next: Consumer;
   private readonly obs: ReceiverObs;
@@ -62,9 +68,15 @@ export class ExportHandler {
     this.obs = new ReceiverObs(settings);
   }
 
+  /** Whether protobuf requests may go on undecoded (nothing downstream reads the objects; see Consumer). */
+  get lazy(): boolean {
+    return this.next.usesEncodedOnly === true;
+  }
+
   async exportMetrics(md: MetricsData, transport: Transport, metadata: ReadonlyMap<string, readonly string[]> | undefined): Promise<ExportMetricsPartialSuccess | undefined> {
-    if (md.resourceMetrics.length === 0) return undefined;
-    const rej = dropInvalidPoints(md);
+    if (resourceCount(md) === 0) return undefined;
+    // A lazy MetricsData was scanned: nothing in it is invalid, and validating would build its objects.
+    const rej = lazyState(md) !== undefined ? NOTHING_REJECTED : dropInvalidPoints(md);
     let partial: ExportMetricsPartialSuccess | undefined;
     if (rej.rejected > 0) {
       md.encoded = undefined; // the data changed: the received bytes no longer describe it

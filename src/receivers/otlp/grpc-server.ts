@@ -14,7 +14,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { CreateSettings } from '../../component/component.ts';
 import { PipelineError } from '../../component/errors.ts';
-import { ProtoDecodeError, badRequestDetail, decodeExportMetricsRequest, encodeExportMetricsResponse, encodeRpcStatus, retryInfoDetail, type AnyDetail } from '../../codec/otlp/index.ts';
+import { ProtoDecodeError, badRequestDetail, decodeExportMetricsRequest, decodeExportMetricsRequestLazy, encodeExportMetricsResponse, encodeRpcStatus, retryInfoDetail, type AnyDetail } from '../../codec/otlp/index.ts';
 import { AuthError, type ServerAuthenticator } from '../../component/auth.ts';
 import type { GrpcServerConfig } from './config.ts';
 import { ExportHandler, GrpcCode, failureFor } from './export.ts';
@@ -156,7 +156,8 @@ export class OtlpGrpcServer {
       this.inst.received('grpc', bytes.length);
       let md;
       try {
-        md = decodeExportMetricsRequest(bytes);
+        // Lazily when nothing downstream reads the objects (OTLP in -> OTLP out): they are then never built.
+        md = this.handler.lazy ? decodeExportMetricsRequestLazy(bytes) : decodeExportMetricsRequest(bytes);
         md.encoded = bytes; // pass-through: see MetricsData.encoded
       } catch (err) {
         if (!(err instanceof ProtoDecodeError)) throw err;

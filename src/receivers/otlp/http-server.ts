@@ -23,6 +23,7 @@ import {
   ProtoDecodeError,
   badRequestDetail,
   decodeExportMetricsRequest,
+  decodeExportMetricsRequestLazy,
   decodeExportMetricsRequestJson,
   encodeExportMetricsResponse,
   encodeExportMetricsResponseJson,
@@ -175,7 +176,7 @@ export class OtlpHttpServer {
         if (err instanceof BadEncodingError || err instanceof UnsupportedEncodingError) throw new HttpError(400, err.message);
         throw err;
       }
-      const md = decodeBody(enc, body);
+      const md = decodeBody(enc, body, this.handler.lazy);
       const partial = await this.handler.exportMetrics(md, 'http', this.cfg.include_metadata ? metadataOf(req) : undefined);
       const out = enc === 'proto' ? encodeExportMetricsResponse(partial) : encodeExportMetricsResponseJson(partial);
       return this.finish(res, done, 200, CT[enc], out);
@@ -215,10 +216,11 @@ export class OtlpHttpServer {
   }
 }
 
-function decodeBody(enc: Encoding, body: Uint8Array): MetricsData {
+/** `lazy`: see ExportHandler.lazy (protobuf only). */
+function decodeBody(enc: Encoding, body: Uint8Array, lazy: boolean): MetricsData {
   try {
     if (enc === 'proto') {
-      const md = decodeExportMetricsRequest(body);
+      const md = lazy ? decodeExportMetricsRequestLazy(body) : decodeExportMetricsRequest(body);
       md.encoded = body; // pass-through: see MetricsData.encoded
       return md;
     }
