@@ -299,7 +299,7 @@ async function main(): Promise<void> {
   const results: W1Result[] = [];
   for (let round = 0; round < repeat; round++) {
     for (const peer of peers) {
-      const first = peer === 'gateway' && round === 0;
+      const first = (peer === 'gateway' || (peer as string) === 'gateway-relabel20') && round === 0;
       const profileDir = args.bool('profile') && first ? mkdtempSync(join(tmpdir(), 'otel-bridge-w1-prof-')) : undefined;
       const heapSnapshotDir = args.bool('heap-snapshot') && first ? mkdtempSync(join(tmpdir(), 'otel-bridge-w1-heap-')) : undefined;
       try {

@@ -200,15 +200,16 @@ test('a job outside the namespace replaces service.name and removes service.name
   ]);
 });
 
-test('unchanged attributes keep their type; changed ones become strings; prom cache is reset on changed points only', () => {
+test('unchanged attributes keep their type; changed ones become strings; changed points get a new identity, untouched ones keep theirs', () => {
   const core = new RelabelCore(compileRelabel([{ source_labels: ['code'], regex: '5..', target_label: 'class', replacement: '5xx' }]));
   const md = batch({ metrics: [{ name: 'm', points: [{ attrs: { code: 500n } }, { attrs: { code: 200n } }] }] });
   const pts = md.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points;
-  for (const p of pts) p.prom = { name: 'm', labels: [] };
+  const ins = pts.map((p) => (p.prom = { name: 'm', labels: [] }));
   core.apply(md);
   const [a, b] = rows(md);
   assert.deepEqual(a!.point.attributes, [{ key: 'code', value: 500n }, { key: 'class', value: '5xx' }]);
-  assert.equal(a!.point.prom, undefined);
+  assert.notEqual(a!.point.prom, undefined);
+  assert.notEqual(a!.point.prom, ins[0], 'a changed point never keeps the identity of its input series');
   assert.deepEqual(b!.point.attributes, [{ key: 'code', value: 200n }]);
   assert.notEqual(b!.point.prom, undefined, 'an untouched point keeps its cached identity');
 });
@@ -331,7 +332,14 @@ test('series cache: each distinct series is relabeled once; hits give the same r
   core.apply(b);
   assert.equal(core.hits, hits + 1);
   assert.deepEqual(series(b), ['m{code=503,class=5xx} 1']);
-  assert.equal(rows(b)[0]!.point.prom, undefined);
+  // The output identity is stable per input identity (exporters' memos keep working) and never the input's.
+  const out = rows(b)[0]!.point.prom;
+  assert.ok(out !== undefined && out !== prom);
+  assert.equal(rows(a)[0]!.point.prom, out);
+  // Without an input identity there is none on output either.
+  const c = batch({ metrics: [{ name: 'm', points: [{ attrs: { code: '503' } }] }] });
+  core.apply(c);
+  assert.equal(rows(c)[0]!.point.prom, undefined);
 });
 
 test('outgoing items = incoming - dropped', async () => {
@@ -348,4 +356,24 @@ test('series_cache_size: 0 turns the series cache off (every point relabeled)', 
   const d = run.details('relabel');
   assert.deepEqual([d['cachedSeries'], d['cacheHits'], d['cacheMisses']], [0, 0, 4]);
   assert.deepEqual(series(...run.record()), ['http_requests_total{code=200,env=prod} 5', 'http_requests_total{code=200,env=prod} 5', 'http_requests_total{code=500,env=prod} 2', 'http_requests_total{code=500,env=prod} 2']);
+});
+
+test('shared output: with nothing mutating downstream, the points of one identity share one edited attribute list', () => {
+  const core = new RelabelCore(compileRelabel([{ source_labels: ['code'], regex: '5..', target_label: 'class', replacement: '5xx' }]));
+  core.shareOutput = true;
+  const prom = { name: 'm', labels: [] };
+  const scrape = () => {
+    const md = batch({ metrics: [{ name: 'm', points: [{ attrs: { code: '503' } }] }] });
+    md.resourceMetrics[0]!.scopeMetrics[0]!.metrics[0]!.points[0]!.prom = prom;
+    core.apply(md);
+    return rows(md)[0]!.point;
+  };
+  const a = scrape();
+  const b = scrape();
+  assert.deepEqual(b.attributes, [{ key: 'code', value: '503' }, { key: 'class', value: '5xx' }]);
+  assert.equal(a.attributes, b.attributes, 'one list for both scrapes');
+  assert.equal(a.prom, b.prom);
+  // Not shared when something downstream mutates: each point gets its own list.
+  core.shareOutput = false;
+  assert.notEqual(scrape().attributes, b.attributes);
 });

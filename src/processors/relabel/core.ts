@@ -12,7 +12,10 @@
  * - A changed `job`/`instance` moves the point into a new ResourceMetrics (inserted right after the original) with
  *   a patched copy of the resource; points with the same patch share it. Scope and metric shells are shallow copies.
  * - Metrics, scopes and resources emptied by drops or moves are removed; ones that arrived empty are kept.
- * - Every point whose attributes, metric name or resource changed gets `prom = undefined`.
+ * - Every point whose attributes or metric name changed gets a new `prom`: for a point that had one and keeps its
+ *   resource, a stable output identity (one per input identity, so translators' memos work across scrapes; its
+ *   `labels` are empty: only its object identity is meaningful); otherwise (no identity, or a moved resource)
+ *   `prom = undefined`.
  * Series cache: relabeling depends only on the series' labels, so each distinct series is relabeled once and its
  * outcome (drop / unchanged / edits) reused: keyed by the point's cached Prometheus identity object (`prom`, which by
  * the model's contract is reset whenever name, attributes or resource change) when present, else by a hash of
@@ -21,6 +24,7 @@
  */
 import { anyValueToString } from '../../model/attributes.ts';
 import type { AnyValue, Attributes, DataPoint, Metric, MetricsData, PromSeries, ResourceMetrics, ScopeMetrics } from '../../model/types.ts';
+import { promSeries } from '../../model/prom-memo.ts';
 import { applyRelabel, type CompiledRelabel } from '../../relabel/index.ts';
 import { diffOutcome, editAttributes, DROPPED, patchResource, resourceView, UNCHANGED, viewLabels, type Outcome, type ResourceView } from './promview.ts';
 
@@ -67,6 +71,13 @@ function find(e: Entry | undefined, name: string, prefix: string, attrs: Attribu
   return undefined;
 }
 
+/** What the points of one input identity become (when their resource stays). */
+interface OutSeries {
+  readonly prom: PromSeries;
+  /** Their attributes after the edits (shared by those points only when `shareOutput`). */
+  readonly attributes: Attributes;
+}
+
 interface Moved {
   rm: ResourceMetrics;
   scopes: Map<ScopeMetrics, ScopeMetrics>;
@@ -81,6 +92,10 @@ export class RelabelCore {
   readonly compiled: CompiledRelabel;
   private readonly cacheSize: number;
   private readonly byProm = new WeakMap<PromSeries, Outcome>();
+  /** Input identity -> the stable identity of its relabeled points (labels left empty: consumers memoise by object). */
+  private readonly outProms = new WeakMap<PromSeries, OutSeries>();
+  /** Nothing downstream mutates data: relabeled points of one identity may share one attribute list. */
+  shareOutput = false;
   private young = new Map<number, Entry>();
   private old = new Map<number, Entry>();
   private youngSize = 0;
@@ -156,6 +171,16 @@ export class RelabelCore {
     return o;
   }
 
+  /** The output of the points of `inProm` under outcome `o` (same resource): created once, then reused. */
+  private outIdentity(inProm: PromSeries, o: Outcome, attrs: Attributes): OutSeries {
+    let out = this.outProms.get(inProm);
+    if (out === undefined) {
+      out = { prom: promSeries(o.name, []), attributes: editAttributes(attrs, o) };
+      this.outProms.set(inProm, out);
+    }
+    return out;
+  }
+
   private remember(h: number, name: string, prefix: string, attrs: Attributes, outcome: Outcome): void {
     if (this.youngSize >= this.cacheSize) {
       this.old = this.young;
@@ -195,8 +220,18 @@ export class RelabelCore {
         res.noName++;
         continue;
       }
-      p.attributes = editAttributes(p.attributes, o);
-      p.prom = undefined;
+      // FAST PATH: a scraped series keeps a stable identity through the processor (one output identity per input
+      // identity), so exporters' per-series memos keep working scrape after scrape; when nothing downstream mutates,
+      // its edited attribute list is computed once and shared too.
+      const inProm = p.prom;
+      if (inProm !== undefined && o.resourceKey === '') {
+        const out = this.outIdentity(inProm, o, p.attributes);
+        p.attributes = this.shareOutput ? out.attributes : editAttributes(p.attributes, o);
+        p.prom = out.prom;
+      } else {
+        p.attributes = editAttributes(p.attributes, o);
+        p.prom = undefined;
+      }
       const name = o.name;
       if (o.resourceKey === '') {
         if (!o.nameChanged) {

@@ -59,6 +59,7 @@ export function compileProcessorRules(cfg: RelabelProcessorConfig): CompiledRela
 function createRelabel(settings: CreateSettings, cfg: RelabelProcessorConfig, next: Consumer) {
   const compiled = compileProcessorRules(cfg);
   const core = new RelabelCore(compiled, cfg.series_cache_size);
+  core.shareOutput = !next.mutatesData;
   const counters = processorCounters(settings);
   let unregister: (() => void) | undefined;
   let dropped = 0;
