@@ -3,6 +3,7 @@
  *
  * - `consume(md, ctx)` hands ownership of `md` to the callee: after the call the caller must not read or write it.
  * - `mutatesData` says whether the consumer changes `md` in place; fan-out clones only for those.
+ * - `mutatesAttributes` (optional, default `mutatesData`) says whether attribute lists are changed in place.
  * - `usesEncodedOnly` says the objects are never read when `md.encoded` is set (receivers may then skip decoding).
  * - A rejected promise carries a PipelineError (src/component/errors.ts); receivers map its class to the
  *   protocol's status (backpressure -> 429/RESOURCE_EXHAUSTED, retryable -> 503/UNAVAILABLE, permanent -> 400).
@@ -26,7 +27,18 @@ export interface Consumer {
    * decoded data still decodes itself when read.
    */
   readonly usesEncodedOnly?: boolean;
+  /**
+   * False when this consumer and everything after it never change attribute lists or their KeyValue objects in place
+   * (they may still replace `point.attributes` with a new list): a producer may then hand out attribute lists it
+   * keeps and shares (the prometheus receiver's per-series lists). Absent means the same as `mutatesData`.
+   */
+  readonly mutatesAttributes?: boolean;
   consume(md: MetricsData, ctx: ConsumeContext): Promise<void>;
+}
+
+/** Whether `c` (or anything after it) may change attribute lists or KeyValue objects in place. */
+export function mutatesAttributes(c: Consumer): boolean {
+  return c.mutatesAttributes ?? c.mutatesData;
 }
 
 export const EMPTY_CONTEXT: ConsumeContext = Object.freeze({});

@@ -7,7 +7,7 @@
  */
 import { cloneMetricsData } from '../model/clone.ts';
 import type { MetricsData } from '../model/types.ts';
-import type { ConsumeContext, Consumer } from './consumer.ts';
+import { mutatesAttributes, type ConsumeContext, type Consumer } from './consumer.ts';
 import { PipelineError, strongestError } from '../component/errors.ts';
 
 export function fanOut(consumers: readonly Consumer[]): Consumer {
@@ -16,6 +16,8 @@ export function fanOut(consumers: readonly Consumer[]): Consumer {
   const mutating = consumers.filter((c) => c.mutatesData);
   return {
     mutatesData: false,
+    // The last mutating consumer gets the original data (the others get copies).
+    mutatesAttributes: mutating.some((c) => mutatesAttributes(c)),
     // Clones for mutating consumers read the objects; otherwise it is up to every consumer.
     usesEncodedOnly: mutating.length === 0 && consumers.every((c) => c.usesEncodedOnly === true),
     async consume(md: MetricsData, ctx: ConsumeContext): Promise<void> {

@@ -14,6 +14,8 @@ export const SKIP: unique symbol = Symbol('skip');
 
 export interface ProcessorLogic extends Partial<Component> {
   readonly mutatesData: boolean;
+  /** See Consumer.mutatesAttributes (absent: as mutatesData). */
+  readonly mutatesAttributes?: boolean;
   process(md: MetricsData, ctx: ConsumeContext): MetricsData | typeof SKIP | Promise<MetricsData | typeof SKIP>;
 }
 
@@ -38,6 +40,7 @@ export function createProcessor(settings: CreateSettings, next: Consumer, logic:
   const otel = { otel_signal: 'metrics' };
   return {
     mutatesData: logic.mutatesData,
+    ...(logic.mutatesAttributes === undefined ? {} : { mutatesAttributes: logic.mutatesAttributes }),
     async consume(md: MetricsData, ctx: ConsumeContext): Promise<void> {
       const n = countDataPoints(md);
       c.incoming.add(n, otel);

@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { Component, CreateSettings, EncodingAware, ExporterFactory, ExtensionFactory, Kind, ProcessorFactory, ReceiverFactory } from '../component/component.ts';
-import type { Consumer } from '../consumer/consumer.ts';
+import { mutatesAttributes, type Consumer } from '../consumer/consumer.ts';
 import { fanOut } from '../consumer/fanout.ts';
 import type { GatewayConfig } from '../config/types.ts';
 import type { SelfTelemetry } from '../telemetry/self-telemetry.ts';
@@ -226,6 +226,7 @@ function safeStatus(c: Component): Record<string, unknown> | undefined {
 function stripEncoding(c: Consumer): Consumer {
   return {
     mutatesData: c.mutatesData,
+    mutatesAttributes: mutatesAttributes(c),
     consume(md, ctx) {
       md.encoded = undefined;
       return c.consume(md, ctx);

@@ -82,3 +82,23 @@ test('backpressure from the pipeline: pushes skipped and counted, target stays u
   assert.ok((c.counters['otelcol_receiver_prometheus_scrapes_completed'] ?? 0) >= 2);
   assert.equal(c.details.targets[0]!.health, 'up');
 });
+
+test('scrape -> relabel -> exporter: relabeled series are right scrape after scrape (shared attribute lists stay intact)', async () => {
+  const t = await startTarget('# TYPE g gauge\ng{code="200"} 1\ng{code="500"} 2\n');
+  const port = await freePort();
+  const cfg = yaml(t.address, port, 'relabeled')
+    .replace('exporters:\n', 'processors:\n  relabel:\n    relabel_configs:\n      - {target_label: team, replacement: core}\n      - {source_labels: [code], regex: "5..", target_label: class, replacement: error}\nexporters:\n')
+    .replace('      receivers: [prometheus]\n', '      receivers: [prometheus]\n      processors: [relabel]\n');
+  const gw = await startGateway(cfg, { registry: testRegistry() });
+  open.push(t, gw);
+  const rec = recorders.get('testrecord/relabeled')!;
+  await waitFor(() => rec.batches.length >= 4, 5000, 'four scrapes');
+  for (const b of rec.batches.slice(0, 4)) {
+    const gs = rows(b)
+      .filter((r) => r.name === 'g')
+      .map((r) => JSON.stringify(Object.entries(r.attrs).sort()))
+      .sort();
+    const want = (o: Record<string, string>) => JSON.stringify(Object.entries(o).sort());
+    assert.deepEqual(gs, [want({ code: '200', team: 'core' }), want({ code: '500', team: 'core', class: 'error' })].sort());
+  }
+});

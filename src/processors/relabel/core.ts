@@ -17,14 +17,14 @@
  *   `labels` are empty: only its object identity is meaningful); otherwise (no identity, or a moved resource)
  *   `prom = undefined`.
  * Series cache: relabeling depends only on the series' labels, so each distinct series is relabeled once and its
- * outcome (drop / unchanged / edits) reused: keyed by the point's cached Prometheus identity object (`prom`, which by
+ * outcome (drop / unchanged / edits) reused: memoised on the point's cached Prometheus identity object (`prom`, which by
  * the model's contract is reset whenever name, attributes or resource change) when present, else by a hash of
  * job, instance, metric name and attributes (in order), verified against the stored identity. That cache holds up to
  * 2 x `cacheSize` series (two generations; the older is dropped when the newer fills up); `cacheSize` 0 turns it off.
  */
 import { anyValueToString } from '../../model/attributes.ts';
 import type { AnyValue, Attributes, DataPoint, Metric, MetricsData, PromSeries, ResourceMetrics, ScopeMetrics } from '../../model/types.ts';
-import { promSeries } from '../../model/prom-memo.ts';
+import { getPromMemo, promSeries, setPromMemo } from '../../model/prom-memo.ts';
 import { applyRelabel, type CompiledRelabel } from '../../relabel/index.ts';
 import { diffOutcome, editAttributes, DROPPED, patchResource, resourceView, UNCHANGED, viewLabels, type Outcome, type ResourceView } from './promview.ts';
 
@@ -71,6 +71,12 @@ function find(e: Entry | undefined, name: string, prefix: string, attrs: Attribu
   return undefined;
 }
 
+/** Per input identity (memo on its PromSeries): the outcome and, once a point needed it, the output series. */
+interface PromMemo {
+  readonly outcome: Outcome;
+  out: OutSeries | undefined;
+}
+
 /** What the points of one input identity become (when their resource stays). */
 interface OutSeries {
   readonly prom: PromSeries;
@@ -91,9 +97,8 @@ export interface RelabelResult {
 export class RelabelCore {
   readonly compiled: CompiledRelabel;
   private readonly cacheSize: number;
-  private readonly byProm = new WeakMap<PromSeries, Outcome>();
-  /** Input identity -> the stable identity of its relabeled points (labels left empty: consumers memoise by object). */
-  private readonly outProms = new WeakMap<PromSeries, OutSeries>();
+  /** Memo key on input identities (model/prom-memo.ts): the series' PromMemo. One property read when inline. */
+  private readonly memoKey = Symbol('relabel');
   /** Nothing downstream mutates data: relabeled points of one identity may share one attribute list. */
   shareOutput = false;
   private young = new Map<number, Entry>();
@@ -145,10 +150,10 @@ export class RelabelCore {
     const prom = p.prom;
     let h = 0;
     if (prom !== undefined) {
-      const o = this.byProm.get(prom);
+      const o = (prom.memoKey === this.memoKey ? prom.memo : getPromMemo(prom, this.memoKey)) as PromMemo | undefined;
       if (o !== undefined) {
         this.hits++;
-        return o;
+        return o.outcome;
       }
     } else if (this.cacheSize > 0) {
       h = attrsHash(nameHash, p.attributes);
@@ -166,19 +171,15 @@ export class RelabelCore {
     const labels = viewLabels(name, p.attributes, rv);
     const after = applyRelabel(this.compiled, labels);
     const o = after === null ? DROPPED : after === labels ? UNCHANGED : diffOutcome(labels, after, name, p.attributes, rv);
-    if (prom !== undefined) this.byProm.set(prom, o);
+    if (prom !== undefined) setPromMemo(prom, this.memoKey, { outcome: o, out: undefined } satisfies PromMemo);
     else if (this.cacheSize > 0) this.remember(h, name, prefix, p.attributes, o);
     return o;
   }
 
   /** The output of the points of `inProm` under outcome `o` (same resource): created once, then reused. */
   private outIdentity(inProm: PromSeries, o: Outcome, attrs: Attributes): OutSeries {
-    let out = this.outProms.get(inProm);
-    if (out === undefined) {
-      out = { prom: promSeries(o.name, []), attributes: editAttributes(attrs, o) };
-      this.outProms.set(inProm, out);
-    }
-    return out;
+    const memo = (inProm.memoKey === this.memoKey ? inProm.memo : getPromMemo(inProm, this.memoKey)) as PromMemo;
+    return (memo.out ??= { prom: promSeries(o.name, []), attributes: editAttributes(attrs, o) });
   }
 
   private remember(h: number, name: string, prefix: string, attrs: Attributes, outcome: Outcome): void {

@@ -22,7 +22,7 @@
  */
 import { z } from 'zod';
 import type { CreateSettings, ProcessorFactory } from '../../component/component.ts';
-import type { Consumer } from '../../consumer/consumer.ts';
+import { mutatesAttributes, type Consumer } from '../../consumer/consumer.ts';
 import type { MetricsData } from '../../model/types.ts';
 import { compileRelabel, relabelConfigSchemaFor, type CompiledRelabel, type RelabelConfig } from '../../relabel/index.ts';
 import { createProcessor, processorCounters } from '../helper.ts';
@@ -65,6 +65,9 @@ function createRelabel(settings: CreateSettings, cfg: RelabelProcessorConfig, ne
   let dropped = 0;
   return createProcessor(settings, next, {
     mutatesData: true,
+    // Attribute lists are replaced, never changed in place (promview.ts): the receiver may share its lists with us
+    // as long as nothing after us changes them.
+    mutatesAttributes: mutatesAttributes(next),
     async start(host) {
       unregister = registerExplain(host.ops, settings.id, compiled);
     },

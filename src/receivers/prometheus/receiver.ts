@@ -20,7 +20,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Component, CreateSettings, Host } from '../../component/component.ts';
-import type { Consumer } from '../../consumer/consumer.ts';
+import { mutatesAttributes, type Consumer } from '../../consumer/consumer.ts';
 import type { Label, MetricsData } from '../../model/types.ts';
 import { compileRelabel } from '../../relabel/index.ts';
 import { VERSION } from '../../version.ts';
@@ -131,7 +131,7 @@ export class PrometheusReceiver implements Component {
         logger: jlog,
         push,
         counterStartTime: this.cfg.counterStartTime,
-        shareAttributes: !this.next.mutatesData,
+        shareAttributes: !mutatesAttributes(this.next),
         scopeName: SCOPE_NAME,
         scopeVersion: VERSION,
         signal: this.ac.signal,
@@ -185,7 +185,7 @@ export class PrometheusReceiver implements Component {
 
   private compat(): string {
     const c = this.cfg;
-    return JSON.stringify([c.global.externalLabels, c.counterStartTime, !this.next.mutatesData]);
+    return JSON.stringify([c.global.externalLabels, c.counterStartTime, !mutatesAttributes(this.next)]);
   }
 
   /** Reload: loops of the previous generation go to the pool of their job, or end their run (job removed). */
