@@ -5,13 +5,11 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { freePorts } from '../helpers/ports.ts';
-import { startGateway, telemetryYaml, type TestGateway } from '../helpers/gateway.ts';
 import { encodeExportMetricsRequest } from '../../src/codec/otlp/index.ts';
 import { countDataPoints } from '../../src/model/count.ts';
 import type { MetricsData } from '../../src/model/types.ts';
 import { exportBatchSchema } from '../../src/exporters/helper/batch-sender.ts';
-import { otlpPost, testRegistry, waitFor } from './helpers.ts';
+import { edge, otlpPost, waitFor } from './helpers.ts';
 import { OtlpSink } from './sink.ts';
 
 const sink = new OtlpSink();
@@ -20,27 +18,6 @@ const PB = { 'content-type': 'application/x-protobuf' };
 before(() => sink.start());
 after(() => sink.stop());
 
-async function edge(exporterYaml: string): Promise<{ gw: TestGateway; url: string }> {
-  const [h] = await freePorts(1);
-  const gw = await startGateway(
-    `
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:${h}
-exporters:
-${exporterYaml}
-service:
-${telemetryYaml()}  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [${/^\s{2}(\S+):/m.exec(exporterYaml)![1]}]
-`,
-    { registry: testRegistry() },
-  );
-  return { gw, url: `http://127.0.0.1:${h}/v1/metrics` };
-}
 
 /** A request of `n` gauge points of series `g{i}` (i from `from`), value `v`. */
 function gauges(from: number, n: number, v: number): MetricsData {

@@ -10,7 +10,7 @@ import { startGateway, telemetryYaml, type TestGateway } from '../helpers/gatewa
 import { decodeRpcStatus, encodeExportMetricsRequest } from '../../src/codec/otlp/index.ts';
 import { countDataPoints } from '../../src/model/count.ts';
 import { everything } from '../otlp-codec/everything.ts';
-import { captured, normalise, otlpPost, selfSignedCert, testRegistry, waitFor } from './helpers.ts';
+import { captured, edge, normalise, otlpPost, selfSignedCert, testRegistry, waitFor } from './helpers.ts';
 import { OtlpSink } from './sink.ts';
 
 const sink = new OtlpSink();
@@ -21,29 +21,6 @@ const FAST_RETRY = `    retry_on_failure:\n      initial_interval: 20ms\n      m
 before(() => sink.start());
 after(() => sink.stop());
 
-async function edge(exporterYaml: string, extensionsYaml = '', extensions: string[] = []): Promise<{ gw: TestGateway; url: string }> {
-  const [h] = await freePorts(1);
-  const gw = await startGateway(
-    `
-${extensionsYaml}
-receivers:
-  otlp:
-    protocols:
-      http:
-        endpoint: 127.0.0.1:${h}
-exporters:
-${exporterYaml}
-service:
-  extensions: [${extensions.join(', ')}]
-${telemetryYaml()}  pipelines:
-    metrics:
-      receivers: [otlp]
-      exporters: [${/^\s{2}(\S+):/m.exec(exporterYaml)![1]}]
-`,
-    { registry: testRegistry() },
-  );
-  return { gw, url: `http://127.0.0.1:${h}/v1/metrics` };
-}
 
 function counters(gw: TestGateway, id: string): Record<string, number> {
   const st = gw.gw.status() as { components: Array<{ id: string; counters: Record<string, number> }> };

@@ -21,6 +21,8 @@ import { PipelineError } from '../../src/component/errors.ts';
 import type { ConsumeContext } from '../../src/consumer/consumer.ts';
 import type { MetricsData } from '../../src/model/types.ts';
 import type { Registry } from '../../src/component/registry.ts';
+import { startGateway, telemetryYaml, type TestGateway } from '../helpers/gateway.ts';
+import { freePorts } from '../helpers/ports.ts';
 
 export interface Captured {
   md: MetricsData;
@@ -164,4 +166,29 @@ export function grpcExport(
       },
     );
   });
+}
+
+/** A gateway: OTLP/HTTP receiver on a free 127.0.0.1 port -> the one exporter in `exporterYaml` (plus extensions). */
+export async function edge(exporterYaml: string, extensionsYaml = '', extensions: string[] = []): Promise<{ gw: TestGateway; url: string }> {
+  const [h] = await freePorts(1);
+  const gw = await startGateway(
+    `
+${extensionsYaml}
+receivers:
+  otlp:
+    protocols:
+      http:
+        endpoint: 127.0.0.1:${h}
+exporters:
+${exporterYaml}
+service:
+  extensions: [${extensions.join(', ')}]
+${telemetryYaml()}  pipelines:
+    metrics:
+      receivers: [otlp]
+      exporters: [${/^\s{2}(\S+):/m.exec(exporterYaml)![1]}]
+`,
+    { registry: testRegistry() },
+  );
+  return { gw, url: `http://127.0.0.1:${h}/v1/metrics` };
 }

@@ -94,13 +94,8 @@ export class RemoteWriteV2Encoder implements PromSink {
     startMs: number,
     exemplars: readonly PromExemplar[] | undefined,
   ): void {
-    const ids = seriesIds(ref, this.registry);
-    if (ids === null || (this.legacyNames && !hasLegacyNames(ref))) {
-      const problem = checkLabels(ref, this.legacyNames) ?? 'invalid_label_name';
-      this.stats.rejected++;
-      this.stats.rejectedByReason[problem]++;
-      return;
-    }
+    const ids = this.idsOf(ref);
+    if (ids === null) return;
     // FAST PATH: global ids -> request-local refs by typed-array lookups.
     const sy = this.symbols;
     const n = 2 * ref.labels.length + 2; // `ids` may be a longer scratch array
@@ -160,6 +155,16 @@ export class RemoteWriteV2Encoder implements PromSink {
     this.stats.samples++;
   }
 
+  /** The series' symbol ids, or null after counting why its label set is refused. */
+  private idsOf(ref: SeriesRef): ReturnType<typeof seriesIds> {
+    const ids = seriesIds(ref, this.registry);
+    if (ids !== null && !(this.legacyNames && !hasLegacyNames(ref))) return ids;
+    const problem = checkLabels(ref, this.legacyNames) ?? 'invalid_label_name';
+    this.stats.rejected++;
+    this.stats.rejectedByReason[problem]++;
+    return null;
+  }
+
   histogram(
     ref: SeriesRef,
     h: NativeHistogram,
@@ -167,13 +172,8 @@ export class RemoteWriteV2Encoder implements PromSink {
     startMs: number,
     exemplars: readonly PromExemplar[] | undefined,
   ): void {
-    const ids = seriesIds(ref, this.registry);
-    if (ids === null || (this.legacyNames && !hasLegacyNames(ref))) {
-      const problem = checkLabels(ref, this.legacyNames) ?? 'invalid_label_name';
-      this.stats.rejected++;
-      this.stats.rejectedByReason[problem]++;
-      return;
-    }
+    const ids = this.idsOf(ref);
+    if (ids === null) return;
     const sy = this.symbols;
     const n = 2 * ref.labels.length + 2;
     const locals: number[] = [];

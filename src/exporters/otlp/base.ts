@@ -22,7 +22,7 @@ import { clientAuthenticator, type ClientAuthenticator } from '../../component/a
 import type { AuthRef } from '../../receivers/otlp/config.ts';
 import type { QueueConfig, RetryConfig } from '../helper/config.ts';
 import { QueueSender } from '../helper/queue-sender.ts';
-import { BatchingSender } from '../helper/batch-sender.ts';
+import { BatchingSender, type QueueingSender } from '../helper/batch-sender.ts';
 import { PersistentQueueSender } from '../helper/persistent-queue.ts';
 import { storageExtension } from '../../extensions/filestorage/extension.ts';
 
@@ -51,12 +51,6 @@ export interface Codec {
   fromStored(protobuf: Uint8Array): Uint8Array;
 }
 
-interface Sender {
-  consume(md: MetricsData): Promise<void>;
-  shutdown(deadlineMs: number): Promise<void>;
-  status(): Record<string, unknown>;
-}
-
 const DRAIN_MS = 5000;
 const PARTIAL_LOG_INTERVAL_MS = 10_000;
 
@@ -68,7 +62,7 @@ export class OtlpExporterBase implements ExporterComponent {
   private readonly cfg: CommonExporterConfig;
   private readonly transport: ExportTransport;
   private readonly codec: Codec;
-  private sender: Sender | undefined;
+  private sender: QueueingSender | undefined;
   /** The `sending_queue.batch` stage in front of the queue, when configured. */
   private batching: BatchingSender | undefined;
   private readonly failed;

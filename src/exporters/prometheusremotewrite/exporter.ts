@@ -185,6 +185,11 @@ export class PrwExporter implements ExporterComponent {
   private countTranslation(stats: { dropped: number; droppedByReason: Record<string, number> }): void {
     if (stats.dropped > 0) for (const [reason, n] of Object.entries(stats.droppedByReason)) if (n > 0) this.m.failed.add(n, { reason });
     if (this.batcher.relabelDropped > 0) (this.m.relabelDropped.add(this.batcher.relabelDropped), (this.batcher.relabelDropped = 0));
+    this.countRejected();
+  }
+
+  /** Label sets the encoders refused since the last call, counted by reason. */
+  private countRejected(): void {
     for (const [reason, n] of Object.entries(this.batcher.takeRejected())) this.m.failedSamples.add(n, { reason });
   }
 
@@ -198,7 +203,7 @@ export class PrwExporter implements ExporterComponent {
     this.flushTimer = undefined;
     this.batcher.cutAll();
     const reqs = this.batcher.takeRequests();
-    for (const [reason, n] of Object.entries(this.batcher.takeRejected())) this.m.failedSamples.add(n, { reason });
+    this.countRejected();
     if (this.lanes) this.enqueue(reqs);
   }
 

@@ -150,7 +150,7 @@ export class RelabelCore {
     const prom = p.prom;
     let h = 0;
     if (prom !== undefined) {
-      const o = (prom.memoKey === this.memoKey ? prom.memo : getPromMemo(prom, this.memoKey)) as PromMemo | undefined;
+      const o = getPromMemo(prom, this.memoKey) as PromMemo | undefined;
       if (o !== undefined) {
         this.hits++;
         return o.outcome;
@@ -178,7 +178,7 @@ export class RelabelCore {
 
   /** The output of the points of `inProm` under outcome `o` (same resource): created once, then reused. */
   private outIdentity(inProm: PromSeries, o: Outcome, attrs: Attributes): OutSeries {
-    const memo = (inProm.memoKey === this.memoKey ? inProm.memo : getPromMemo(inProm, this.memoKey)) as PromMemo;
+    const memo = getPromMemo(inProm, this.memoKey) as PromMemo;
     return (memo.out ??= { prom: promSeries(o.name, []), attributes: editAttributes(attrs, o) });
   }
 

@@ -255,7 +255,7 @@ export class PrometheusTranslator {
   private entry(pt: DataPoint, name: string, getCtx: () => LabelContext): PointEntry | undefined {
     const prom = pt.prom;
     if (prom !== undefined) {
-      const hit = prom.memoKey === this.cacheKey ? prom.memo : getPromMemo(prom, this.cacheKey);
+      const hit = getPromMemo(prom, this.cacheKey);
       if (hit !== undefined) return hit as PointEntry;
     }
     const ctx = getCtx();

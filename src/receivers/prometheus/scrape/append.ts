@@ -14,6 +14,7 @@
 import { EntryType, type Parser } from '../../../codec/promtext/index.ts';
 import type { KeyValue, Label, MetricsData } from '../../../model/types.ts';
 import { promSeries } from '../../../model/prom-memo.ts';
+import { ownString } from '../../../model/label-intern.ts';
 import { PointBuilder, toExemplar, type BuilderOptions } from '../translate.ts';
 import { getLabel } from '../labels.ts';
 import { MetricSlot, NO_NUMBERS, PointGroup, Role, ScrapeCache, type SeriesEntry } from './cache.ts';
@@ -127,11 +128,11 @@ export class Appender {
         // Owned copies: the parser's strings are slices of the body, which a kept slice would keep alive.
         const m = cache.meta(p.metadataName());
         const help = p.help();
-        if (m.help !== help) m.help = ScrapeCache.own(help);
+        if (m.help !== help) m.help = ownString(help);
       } else if (t === EntryType.Unit) {
         const m = cache.meta(p.metadataName());
         const unit = p.unit();
-        if (m.unit !== unit) m.unit = ScrapeCache.own(unit);
+        if (m.unit !== unit) m.unit = ownString(unit);
       } else if (t === EntryType.NeedMore || t === EntryType.EOF) {
         return;
       }

@@ -16,6 +16,7 @@
  * Not shared between targets; single-threaded, so no locking.
  */
 import type { Exemplar, KeyValue, Label, Metric, PromSeries, ResourceMetrics, ScopeMetrics } from '../../../model/types.ts';
+import { ownString } from '../../../model/label-intern.ts';
 import { GroupTable } from './group-table.ts';
 
 /** Role of a sample within its point. */
@@ -185,15 +186,11 @@ export class ScrapeCache {
   private prev: SeriesEntry[] = [];
   private prevLen = 0;
 
-  /** Copies a (possibly sliced) parser string so the cache does not retain whole body chunks. */
-  static own(s: string): string {
-    return s.length < 13 ? s : Buffer.from(s, 'utf8').toString('utf8');
-  }
 
   addDropped(raw: string): void {
     const e = new SeriesEntry(true, DROPPED.name, DROPPED.labels);
     e.lastIter = this.iter;
-    this.series.set(ScrapeCache.own(raw), e);
+    this.series.set(ownString(raw), e);
   }
 
   setType(name: string, type: string): void {
@@ -208,7 +205,7 @@ export class ScrapeCache {
     let m = this.metadata.get(name);
     if (m === undefined) {
       m = { type: '', help: '', unit: '', lastIter: this.iter, createdId: this.appendId };
-      this.metadata.set(ScrapeCache.own(name), m);
+      this.metadata.set(ownString(name), m);
     }
     m.lastIter = this.iter;
     return m;

@@ -14,7 +14,7 @@
 import type { Parser } from '../../../codec/promtext/index.ts';
 import type { KeyValue, Label } from '../../../model/types.ts';
 import { promSeries } from '../../../model/prom-memo.ts';
-import { internKeyValue, internLabel, internLabels } from '../../../model/label-intern.ts';
+import { internKeyValue, internLabel, internLabels, ownString } from '../../../model/label-intern.ts';
 import { applyRelabel, type CompiledRelabel } from '../../../relabel/index.ts';
 import { byName, getLabel } from '../labels.ts';
 import { MetricSlot, PointGroup, ResourceSlot, Role, ScopeSlot, ScrapeCache, SeriesEntry, type SlotKind } from './cache.ts';
@@ -128,7 +128,7 @@ export function buildEntry(ctx: ResolveContext, p: Parser, raw: string): SeriesE
   // Long-lived: shared label objects and owned strings (parser strings are slices of the whole body).
   const e = new SeriesEntry(false, internName(name), internLabels(labels));
   e.lastIter = ctx.cache.iter;
-  ctx.cache.series.set(ScrapeCache.own(raw), e);
+  ctx.cache.series.set(ownString(raw), e);
   return e;
 }
 
