@@ -377,3 +377,32 @@ test('shared output: with nothing mutating downstream, the points of one identit
   core.shareOutput = false;
   assert.notEqual(scrape().attributes, b.attributes);
 });
+
+test('shared key-values: series with the same edits share the added attributes only when nothing downstream changes them in place', () => {
+  const core = new RelabelCore(compileRelabel([{ target_label: 'cluster', replacement: 'eu-west-1' }]));
+  const two = () => {
+    const md = batch({ metrics: [{ name: 'm', points: [{ attrs: { code: '200' } }, { attrs: { code: '500' } }] }] });
+    core.apply(md);
+    return rows(md).map((r) => r.point.attributes);
+  };
+  const [a, b] = two();
+  assert.deepEqual(a, [{ key: 'code', value: '200' }, { key: 'cluster', value: 'eu-west-1' }]);
+  assert.deepEqual(b, [{ key: 'code', value: '500' }, { key: 'cluster', value: 'eu-west-1' }]);
+  // Default (a consumer may mutate): every point owns its added KeyValue, so changing one leaves the other alone.
+  assert.notEqual(a![1], b![1]);
+  a![1]!.value = 'changed';
+  assert.equal(b![1]!.value, 'eu-west-1');
+  core.shareKeyValues = true;
+  const [c, d] = two();
+  assert.equal(c![1], d![1], 'one shared KeyValue for the added label');
+  assert.deepEqual(d, [{ key: 'code', value: '500' }, { key: 'cluster', value: 'eu-west-1' }]);
+});
+
+test('shared outcomes: a series renamed to a name another series already has is still moved, the other is not', () => {
+  const core = new RelabelCore(compileRelabel([{ source_labels: ['__name__'], regex: 'old_(.*)', target_label: '__name__', replacement: 'new_$1' }, { target_label: 'x', replacement: '1' }]));
+  const md = batch({ metrics: [{ name: 'new_m', points: [{ attrs: { a: '1' } }] }, { name: 'old_m', points: [{ attrs: { a: '1' } }] }] });
+  core.apply(md);
+  assert.deepEqual(series(md), ['new_m{a=1,x=1} 1', 'new_m{a=1,x=1} 1']);
+  assert.deepEqual(rows(md).map((r) => r.metric.name), ['new_m', 'new_m']);
+  assert.equal(md.resourceMetrics[0]!.scopeMetrics[0]!.metrics.length, 2, 'the renamed point sits in its own copy of the metric');
+});

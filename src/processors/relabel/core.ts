@@ -39,6 +39,8 @@ interface Entry {
 }
 
 const FNV_OFFSET = 0x811c9dc5;
+/** Most distinct outcomes kept for sharing (see RelabelCore.outcomes). */
+const OUTCOME_LIMIT = 100_000;
 
 function str(v: AnyValue): string {
   return typeof v === 'string' ? v : anyValueToString(v);
@@ -71,17 +73,15 @@ function find(e: Entry | undefined, name: string, prefix: string, attrs: Attribu
   return undefined;
 }
 
-/** Per input identity (memo on its PromSeries): the outcome and, once a point needed it, the output series. */
+/**
+ * Per input identity (memo on its PromSeries): the outcome and, once a point needed them (resource unchanged), the
+ * output identity and the edited attributes (shared by the points of this identity only when `shareOutput`).
+ * One object per series: with 100k scraped series every field here is ~3 MB.
+ */
 interface PromMemo {
   readonly outcome: Outcome;
-  out: OutSeries | undefined;
-}
-
-/** What the points of one input identity become (when their resource stays). */
-interface OutSeries {
-  readonly prom: PromSeries;
-  /** Their attributes after the edits (shared by those points only when `shareOutput`). */
-  readonly attributes: Attributes;
+  outProm: PromSeries | undefined;
+  outAttrs: Attributes | undefined;
 }
 
 interface Moved {
@@ -101,6 +101,14 @@ export class RelabelCore {
   private readonly memoKey = Symbol('relabel');
   /** Nothing downstream mutates data: relabeled points of one identity may share one attribute list. */
   shareOutput = false;
+  /** Nothing downstream changes KeyValue objects in place: added/changed attributes may be shared interned objects. */
+  shareKeyValues = false;
+  /**
+   * Distinct outcomes, hash-consed by their content: series that get the same edits (most of a target's series get
+   * the same added labels) share one Outcome, its edits and its plan. Bounded: cleared when full (outcomes already
+   * handed out stay valid).
+   */
+  private outcomes = new Map<string, Outcome>();
   private young = new Map<number, Entry>();
   private old = new Map<number, Entry>();
   private youngSize = 0;
@@ -170,16 +178,22 @@ export class RelabelCore {
     this.misses++;
     const labels = viewLabels(name, p.attributes, rv);
     const after = applyRelabel(this.compiled, labels);
-    const o = after === null ? DROPPED : after === labels ? UNCHANGED : diffOutcome(labels, after, name, p.attributes, rv);
-    if (prom !== undefined) setPromMemo(prom, this.memoKey, { outcome: o, out: undefined } satisfies PromMemo);
+    const o = after === null ? DROPPED : after === labels ? UNCHANGED : this.shared(diffOutcome(labels, after, name, p.attributes, rv));
+    if (prom !== undefined) setPromMemo(prom, this.memoKey, { outcome: o, outProm: undefined, outAttrs: undefined } satisfies PromMemo);
     else if (this.cacheSize > 0) this.remember(h, name, prefix, p.attributes, o);
     return o;
   }
 
-  /** The output of the points of `inProm` under outcome `o` (same resource): created once, then reused. */
-  private outIdentity(inProm: PromSeries, o: Outcome, attrs: Attributes): OutSeries {
-    const memo = getPromMemo(inProm, this.memoKey) as PromMemo;
-    return (memo.out ??= { prom: promSeries(o.name, []), attributes: editAttributes(attrs, o) });
+  /** The shared Outcome equal to `o` (see `outcomes`). */
+  private shared(o: Outcome): Outcome {
+    if (o.kind !== 3) return o;
+    let key = `${o.nameChanged ? 'r' : 'k'}${o.name}\u0000${o.resourceKey}`;
+    for (const e of o.edits) key += e.value === null ? `\u0000${e.key}\u0001` : `\u0000${e.key}\u0002${e.value}`;
+    const found = this.outcomes.get(key);
+    if (found !== undefined) return found;
+    if (this.outcomes.size >= OUTCOME_LIMIT) this.outcomes = new Map();
+    this.outcomes.set(key, o);
+    return o;
   }
 
   private remember(h: number, name: string, prefix: string, attrs: Attributes, outcome: Outcome): void {
@@ -226,11 +240,15 @@ export class RelabelCore {
       // its edited attribute list is computed once and shared too.
       const inProm = p.prom;
       if (inProm !== undefined && o.resourceKey === '') {
-        const out = this.outIdentity(inProm, o, p.attributes);
-        p.attributes = this.shareOutput ? out.attributes : editAttributes(p.attributes, o);
-        p.prom = out.prom;
+        const memo = getPromMemo(inProm, this.memoKey) as PromMemo;
+        if (memo.outProm === undefined) {
+          memo.outProm = promSeries(o.name, []);
+          memo.outAttrs = editAttributes(p.attributes, o, this.shareKeyValues);
+        }
+        p.attributes = this.shareOutput ? memo.outAttrs! : editAttributes(p.attributes, o, this.shareKeyValues);
+        p.prom = memo.outProm;
       } else {
-        p.attributes = editAttributes(p.attributes, o);
+        p.attributes = editAttributes(p.attributes, o, this.shareKeyValues);
         p.prom = undefined;
       }
       const name = o.name;

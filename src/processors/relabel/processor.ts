@@ -60,6 +60,7 @@ function createRelabel(settings: CreateSettings, cfg: RelabelProcessorConfig, ne
   const compiled = compileProcessorRules(cfg);
   const core = new RelabelCore(compiled, cfg.series_cache_size);
   core.shareOutput = !next.mutatesData;
+  core.shareKeyValues = !mutatesAttributes(next);
   const counters = processorCounters(settings);
   let unregister: (() => void) | undefined;
   let dropped = 0;

@@ -28,6 +28,7 @@
  */
 import { anyValueToString, getAttribute } from '../../model/attributes.ts';
 import { cloneAttributes } from '../../model/clone.ts';
+import { internKeyValue } from '../../model/label-intern.ts';
 import type { AnyValue, Attributes, KeyValue, Label, Resource } from '../../model/types.ts';
 
 export const SERVICE_NAME = 'service.name';
@@ -120,10 +121,13 @@ export interface Outcome {
   plan?: EditPlan | undefined;
 }
 
-/** The result attribute list for one source key order: an index into the source, or a new string attribute. */
+/**
+ * The result attribute list for one source key order: an index into the source, or a new string attribute (an
+ * interned KeyValue, model/label-intern.ts: handed out as is when the caller may share KeyValue objects).
+ */
 export interface EditPlan {
   readonly keys: readonly string[];
-  readonly steps: readonly (number | AttrEdit)[];
+  readonly steps: readonly (number | KeyValue)[];
 }
 
 export const UNCHANGED: Outcome = Object.freeze({ kind: 0, name: '', nameChanged: false, resourceKey: '', patch: { job: undefined, instance: undefined }, edits: [] });
@@ -177,20 +181,20 @@ export function diffOutcome(before: readonly Label[], after: readonly Label[], m
 /**
  * `applyEdits` with a per-outcome plan: the points of one series almost always carry their attributes in the same
  * key order, so the plan (built on the first point) maps source positions straight to the result; a point with a
- * different order takes the general path.
+ * different order takes the general path. `shareKeyValues`: the new string attributes may be the plan's shared
+ * (interned) KeyValue objects, for consumers that never change KeyValues in place; otherwise they are fresh copies.
  */
-export function editAttributes(attrs: Attributes, o: Outcome): Attributes {
+export function editAttributes(attrs: Attributes, o: Outcome, shareKeyValues = false): Attributes {
   if (o.edits.length === 0) return attrs;
-  const plan = o.plan;
+  let plan = o.plan;
   if (plan === undefined) {
     const edited = applyEdits(attrs, o.edits);
-    const steps: (number | AttrEdit)[] = [];
+    const steps: (number | KeyValue)[] = [];
     for (const kv of edited) {
       const i = attrs.indexOf(kv);
-      steps.push(i >= 0 ? i : { key: kv.key, value: kv.value as string });
+      steps.push(i >= 0 ? i : internKeyValue(kv.key, kv.value as string));
     }
-    o.plan = { keys: attrs.map((kv) => kv.key), steps };
-    return edited;
+    plan = o.plan = { keys: attrs.map((kv) => kv.key), steps };
   }
   const keys = plan.keys;
   let same = keys.length === attrs.length;
@@ -200,7 +204,7 @@ export function editAttributes(attrs: Attributes, o: Outcome): Attributes {
   const out: KeyValue[] = new Array(steps.length);
   for (let i = 0; i < steps.length; i++) {
     const st = steps[i]!;
-    out[i] = typeof st === 'number' ? attrs[st]! : { key: st.key, value: st.value };
+    out[i] = typeof st === 'number' ? attrs[st]! : shareKeyValues ? st : { key: st.key, value: st.value };
   }
   return out;
 }
