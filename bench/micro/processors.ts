@@ -133,6 +133,8 @@ function syncBench(name: string, input: { prom: boolean; delta?: boolean }, make
 function relabel(name: string, rules: unknown[], input: { prom: boolean }): MicroBench {
   return syncBench(name, input, () => {
     const core = new RelabelCore(compileProcessorRules(relabelSchema.parse({ relabel_configs: rules })));
+    // As in W1 (relabel -> remote write): nothing after the processor changes data, so outputs may be shared.
+    core.shareOutput = core.shareKeyValues = true;
     return (md) => {
       core.apply(md);
     };
