@@ -26,6 +26,7 @@ import type { CompiledRelabel } from '../../relabel/index.ts';
 import { applyRelabel } from '../../relabel/index.ts';
 import type { FamilyType, NativeHistogram, PromExemplar, PromSink, SeriesRef } from '../../translate/prometheus/index.ts';
 import { SeriesKind } from '../../translate/prometheus/index.ts';
+import { FNV_OFFSET, fnvMix, fnvString } from '../../util/fnv.ts';
 
 export interface EncodedRequest {
   shard: number;
@@ -55,13 +56,6 @@ interface Shard {
   points: number;
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
-function fnv(h: number, s: string, len: number): number {
-  for (let i = 0; i < len; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
-}
 
 /** Hash of the point identity behind a sample (see the contract). */
 export function pointHash(ref: SeriesRef, kind: SeriesKind): number {
@@ -73,15 +67,15 @@ export function pointHash(ref: SeriesRef, kind: SeriesKind): number {
   else if (kind === SeriesKind.SUM) cut = name.endsWith('_sum') ? 4 : 0;
   else if (kind === SeriesKind.COUNT) cut = name.endsWith('_count') ? 6 : 0;
   else if (kind === SeriesKind.CREATED) cut = name.endsWith('_created') ? 8 : 0;
-  let h = fnv(FNV_OFFSET, name, name.length - cut);
+  let h = fnvString(FNV_OFFSET, name, name.length - cut);
   const ls = ref.labels;
   for (let i = 0; i < ls.length; i++) {
     const l = ls[i]!;
     if (l.name === skip) continue;
-    h = Math.imul(h ^ 0xff, FNV_PRIME);
-    h = fnv(h, l.name, l.name.length);
-    h = Math.imul(h ^ 0xfe, FNV_PRIME);
-    h = fnv(h, l.value, l.value.length);
+    h = fnvMix(h, 0xff);
+    h = fnvString(h, l.name);
+    h = fnvMix(h, 0xfe);
+    h = fnvString(h, l.value);
   }
   return h >>> 0;
 }

@@ -28,6 +28,7 @@
  *   cumulative histogram / exponential histogram (histogram inputs) or gauges with `vmrange` (number inputs).
  */
 import type { Attributes, DataPoint, ExponentialHistogramDataPoint, HistogramDataPoint, Label, Metric, MetricsData, NumberDataPoint, PromSeries, ResourceMetrics, SummaryDataPoint } from '../../model/types.ts';
+import { FNV_OFFSET, fnvMix, fnvString } from '../../util/fnv.ts';
 import { FLAG_NO_RECORDED_VALUE, Temporality } from '../../model/types.ts';
 import { anyValueToString } from '../../model/attributes.ts';
 import { selectorMatches } from '../../selector/selector.ts';
@@ -55,12 +56,6 @@ interface RawAlias {
   readonly next: RawAlias | undefined;
 }
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-function fnv(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
-}
 
 function sameRaw(a: RawAlias, prefix: string, attrs: Attributes): boolean {
   const kv = a.kv;
@@ -145,9 +140,9 @@ export class AggregateCore {
     let h = prefixHash;
     for (let i = 0; i < attrs.length; i++) {
       const kv = attrs[i]!;
-      h = Math.imul(h ^ kv.key.length, FNV_PRIME); // keys rarely tell series apart: their length is enough (verified)
+      h = fnvMix(h, kv.key.length); // keys rarely tell series apart: their length is enough (verified)
       const v = kv.value;
-      h = Math.imul(fnv(h, typeof v === 'string' ? v : anyValueToString(v)) ^ 2, FNV_PRIME);
+      h = fnvMix(fnvString(h, typeof v === 'string' ? v : anyValueToString(v)), 2);
     }
     let a = this.byRaw.get(h);
     while (a !== undefined && !sameRaw(a, prefix, attrs)) a = a.next;
@@ -206,7 +201,7 @@ export class AggregateCore {
           const hist = type === 'histogram' || type === 'exponential_histogram';
           const delta = type !== 'gauge' && type !== 'summary' && m.temporality === Temporality.DELTA;
           const prefix = (summary ? '\u0004' : '') + m.name + '\u0003' + rvKey;
-          const prefixHash = fnv(FNV_OFFSET, prefix);
+          const prefixHash = fnvString(FNV_OFFSET, prefix);
           const pts = m.points as DataPoint[];
           let w = 0;
           for (let i = 0; i < n; i++) {

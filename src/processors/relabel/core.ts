@@ -26,6 +26,7 @@ import { anyValueToString } from '../../model/attributes.ts';
 import type { AnyValue, Attributes, DataPoint, Metric, MetricsData, PromSeries, ResourceMetrics, ScopeMetrics } from '../../model/types.ts';
 import { getPromMemo, promSeries, setPromMemo } from '../../model/prom-memo.ts';
 import { applyRelabel, type CompiledRelabel } from '../../relabel/index.ts';
+import { FNV_OFFSET, fnvMix, fnvString } from '../../util/fnv.ts';
 import { diffOutcome, editAttributes, DROPPED, patchResource, resourceView, UNCHANGED, viewLabels, type Outcome, type ResourceView } from './promview.ts';
 
 /** A cached series: its identity (metric name, job/instance, attributes in order) and outcome; chained per hash. */
@@ -38,7 +39,6 @@ interface Entry {
   readonly next: Entry | undefined;
 }
 
-const FNV_OFFSET = 0x811c9dc5;
 /** Most distinct outcomes kept for sharing (see RelabelCore.outcomes). */
 const OUTCOME_LIMIT = 100_000;
 
@@ -48,8 +48,7 @@ function str(v: AnyValue): string {
 
 /** FNV-1a over the UTF-16 code units of `s`, continuing from `h`; a separator unit ends each string. */
 function strHash(h: number, s: string): number {
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
-  return Math.imul(h ^ 0xffff, 0x01000193);
+  return fnvMix(fnvString(h, s), 0xffff);
 }
 
 function attrsHash(h: number, attrs: Attributes): number {

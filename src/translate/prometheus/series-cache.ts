@@ -18,6 +18,7 @@
  * No I/O, no logging.
  */
 import type { Attributes, Label } from '../../model/types.ts';
+import { FNV_OFFSET, fnvMix, fnvString } from '../../util/fnv.ts';
 import { attributeValue } from './labels.ts';
 import type { PointEntry } from './series.ts';
 
@@ -81,14 +82,13 @@ export class SeriesContentCache {
 
   /** The cached entry for (shape, name, attribute values), or undefined (then `insert` may follow). */
   find(shapeId: number, nameId: number, attrs: Attributes): PointEntry | undefined {
-    let h = Math.imul(shapeId ^ 0x811c9dc5, 0x01000193) ^ nameId;
+    let h = fnvMix(FNV_OFFSET, shapeId) ^ nameId;
     const vals = this.values;
     const n = attrs.length;
     for (let i = 0; i < n; i++) {
       const v = attributeValue(attrs, i);
       vals[i] = v;
-      h = Math.imul(h ^ v.length, 0x01000193);
-      for (let j = 0; j < v.length; j++) h = Math.imul(h ^ v.charCodeAt(j), 0x01000193);
+      h = fnvString(fnvMix(h, v.length), v);
     }
     h |= 0;
     this.nValues = n;
