@@ -39,6 +39,7 @@ import { parseSelector, SelectorSyntaxError } from '../../selector/selector.ts';
 import type { Selector } from '../../selector/selector.ts';
 import { CHUNK_BYTES, releaseChunk, Render } from './render.ts';
 import type { SeriesStore } from './store.ts';
+import { boundAddress, closeHttpServer } from '../../util/net.ts';
 
 const gzip = promisify(gzipCb);
 const SLICE_MS = 20;
@@ -200,18 +201,13 @@ export class MetricsServer {
     });
     server.on('error', (err) => this.o.logger.error({ err: err.message }, 'metrics endpoint error'));
     this.server = server;
-    const a = server.address();
-    this.address = typeof a === 'object' && a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.o.endpoint;
+    this.address = boundAddress(server, this.o.endpoint);
   }
 
   async close(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    await closeHttpServer(s);
   }
 
   private reply(res: ServerResponse, status: number, text: string, headers: Record<string, string> = {}): void {

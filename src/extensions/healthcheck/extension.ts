@@ -13,6 +13,7 @@ import type { Component, CreateSettings, ExtensionFactory, Host } from '../../co
 import type { ServiceHost } from '../../service/host.ts';
 import { healthCheckSchema, splitHostPort, type HealthCheckConfig } from './config.ts';
 import { STATUS_PAGE_HTML } from './status-page.ts';
+import { boundAddress, closeHttpServer } from '../../util/net.ts';
 
 class HealthCheckExtension implements Component {
   private server: Server | undefined;
@@ -66,19 +67,14 @@ class HealthCheckExtension implements Component {
       s.once('listening', () => resolve(s));
       s.once('error', (err) => reject(new Error(`cannot listen on ${this.config.endpoint}: ${err.message}`)));
     });
-    const a = this.server.address();
-    this.address = typeof a === 'object' && a ? `${a.address}:${a.port}` : this.config.endpoint;
+    this.address = boundAddress(this.server, this.config.endpoint);
     this.settings.logger.info({ endpoint: this.address }, 'ops server listening');
   }
 
   async shutdown(): Promise<void> {
     const s = this.server;
     this.server = undefined;
-    if (!s) return;
-    await new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    });
+    await closeHttpServer(s);
   }
 
   status(): Record<string, unknown> {
