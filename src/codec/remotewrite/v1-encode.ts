@@ -31,7 +31,7 @@ import { ProtoWriter, varintSize } from '../protobuf/index.ts';
 import type { DecodedHistogram } from './histogram.ts';
 import { writeDecodedHistogramBody, writeHistogramBody } from './histogram.ts';
 import { compressBlock } from './snappy.ts';
-import { Int64Memo, int64Size, isPositiveZero, putDouble, putUint32, writeInt64 } from './wire.ts';
+import { Int64Memo, isPositiveZero, putSample, putUint32, sampleSize, writeInt64 } from './wire.ts';
 import type { LabelProblem } from './series-labels.ts';
 import { checkLabels, hasLegacyNames, metricTypeCode, rw1LabelBytes, rw1LabelsSize, writeRw1Labels } from './series-labels.ts';
 
@@ -155,8 +155,7 @@ export class RemoteWriteV1Encoder implements PromSink {
       labelsLen = lb === null ? -1 : lb.length;
     }
     if (lb === null || (this.legacyNames && !hasLegacyNames(ref))) return this.reject(ref);
-    const hasValue = !isPositiveZero(value);
-    const sampleLen = (hasValue ? 9 : 0) + (timestampMs !== 0 ? 1 + int64Size(timestampMs) : 0);
+    const sampleLen = sampleSize(value, timestampMs);
     let exLen = 0;
     if (exemplars !== undefined && this.writeExemplars) {
       const ew = this.ex;
@@ -183,17 +182,7 @@ export class RemoteWriteV1Encoder implements PromSink {
       buf.set(lb, p);
       p += labelsLen;
     } else p = writeRw1Labels(buf, p); // sized by rw1LabelsSize above
-    buf[p++] = 0x12; // TimeSeries.samples (2, LEN)
-    buf[p++] = sampleLen; // <= 20: one byte
-    if (hasValue) {
-      buf[p++] = 0x09; // Sample.value (1, I64)
-      p = putDouble(buf, p, value);
-    }
-    if (timestampMs !== 0) {
-      buf[p++] = 0x10; // Sample.timestamp (2, VARINT)
-      p = this.ts.put(buf, p, timestampMs);
-    }
-    w.pos = p;
+    w.pos = putSample(buf, p, sampleLen, value, timestampMs, this.ts);
     if (exLen !== 0) w.raw(this.ex.finish());
     this.stats.series++;
     this.stats.samples++;

@@ -32,7 +32,7 @@ import { checkLabels, hasLegacyNames, metricTypeCode } from './series-labels.ts'
 import { RequestSymbols, seriesIds, SymbolRegistry } from './symbols.ts';
 import type { RemoteWriteEncoderOptions, RemoteWriteEncoderStats } from './v1-encode.ts';
 import { newEncoderStats } from './v1-encode.ts';
-import { Int64Memo, int64Size, isPositiveZero, putDouble, putUint32, writeInt64 } from './wire.ts';
+import { Int64Memo, int64Size, isPositiveZero, putSample, putUint32, sampleSize, writeInt64 } from './wire.ts';
 
 export interface RemoteWriteV2EncoderOptions extends RemoteWriteEncoderOptions {
   /** Strings kept in the symbol registry before it is compacted (between requests); default 1M. */
@@ -107,8 +107,7 @@ export class RemoteWriteV2Encoder implements PromSink {
       locals[i] = l;
       refsLen += l < 0x80 ? 1 : varintSize(l);
     }
-    const hasValue = !isPositiveZero(value);
-    const sampleLen = (hasValue ? 9 : 0) + (timestampMs !== 0 ? 1 + int64Size(timestampMs) : 0);
+    const sampleLen = sampleSize(value, timestampMs);
     let exLen = 0;
     if (exemplars !== undefined && this.writeExemplars) {
       exLen = this.encodeExemplars(exemplars);
@@ -128,16 +127,7 @@ export class RemoteWriteV2Encoder implements PromSink {
     buf[p++] = 0x0a; // TimeSeries.labels_refs (1, LEN, packed)
     p = putUint32(buf, p, refsLen);
     for (let i = 0; i < n; i++) p = putUint32(buf, p, locals[i]!);
-    buf[p++] = 0x12; // TimeSeries.samples (2, LEN)
-    buf[p++] = sampleLen; // <= 20: one byte
-    if (hasValue) {
-      buf[p++] = 0x09; // Sample.value (1, I64)
-      p = putDouble(buf, p, value);
-    }
-    if (timestampMs !== 0) {
-      buf[p++] = 0x10; // Sample.timestamp (2, VARINT)
-      p = this.tsMemo.put(buf, p, timestampMs);
-    }
+    p = putSample(buf, p, sampleLen, value, timestampMs, this.tsMemo);
     if (exLen !== 0) {
       buf.set(this.ex.finish(), p);
       p += exLen;

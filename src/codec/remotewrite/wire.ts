@@ -77,3 +77,27 @@ export class Int64Memo {
     return p;
   }
 }
+
+/** Byte size of a prompb `Sample` body (value omitted when +0, the proto3 default; timestamp omitted when 0). */
+export function sampleSize(value: number, timestampMs: number): number {
+  return (isPositiveZero(value) ? 0 : 9) + (timestampMs !== 0 ? 1 + int64Size(timestampMs) : 0);
+}
+
+/**
+ * Writes a `samples` entry (field 2, LEN) of `sampleLen` bytes (from `sampleSize`, <= 20: one length byte) at `p`:
+ * the value as I64 unless +0, the timestamp as a varint (via `ts`, which memoises the last one) unless 0. RW 1.0's
+ * TimeSeries and RW 2.0's TimeSeries both number their samples field 2 and their Sample fields alike.
+ */
+export function putSample(buf: Uint8Array, p: number, sampleLen: number, value: number, timestampMs: number, ts: Int64Memo): number {
+  buf[p++] = 0x12; // TimeSeries.samples (2, LEN)
+  buf[p++] = sampleLen;
+  if (!isPositiveZero(value)) {
+    buf[p++] = 0x09; // Sample.value (1, I64)
+    p = putDouble(buf, p, value);
+  }
+  if (timestampMs !== 0) {
+    buf[p++] = 0x10; // Sample.timestamp (2, VARINT)
+    p = ts.put(buf, p, timestampMs);
+  }
+  return p;
+}
