@@ -68,7 +68,7 @@ function scrapePath(cold: boolean): () => number {
     const { app, report } = cur;
     ts += 15_000;
     app.begin(ts);
-    const p = createParser('text');
+    const p = createParser('text', undefined, { lazyLabels: true }); // as the scrape loop creates it
     p.write(body);
     app.feed(p);
     p.end();

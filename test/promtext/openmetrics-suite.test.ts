@@ -60,3 +60,21 @@ for (const c of suite.cases) {
     }
   });
 }
+
+test('openmetrics suite: lazy labels (the scrape mode, no validator) give exactly the eager entries or error for every case', () => {
+  const outcome = (input: string, lazyLabels: boolean): unknown => {
+    try {
+      return parseAll('openmetrics', input, { lazyLabels });
+    } catch (err) {
+      assert.ok(err instanceof ParseError, String(err));
+      return `ParseError: ${err.message}`;
+    }
+  };
+  let failed = 0;
+  for (const c of suite.cases) {
+    const eager = outcome(c.input, false);
+    if (typeof eager === 'string') failed++;
+    assert.deepEqual(outcome(c.input, true), eager, c.name);
+  }
+  assert.ok(failed > 20, `the tokenizer alone rejects many invalid cases (${failed})`);
+});

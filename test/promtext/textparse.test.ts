@@ -141,3 +141,40 @@ for (const file of ['promtestdata.txt', 'promtestdata.nometa.txt']) {
     }
   });
 }
+
+/** Entries, or the error's message (line and column included), of one parse. */
+function outcome(format: Format, data: string | Buffer, lazyLabels: boolean): unknown {
+  try {
+    return parseAll(format, data, { lazyLabels });
+  } catch (err) {
+    assert.ok(err instanceof ParseError, String(err));
+    return `ParseError: ${err.message}`;
+  }
+}
+
+// Lazy labels (the scrape loop's mode: a line's labels are parsed when first read) must give users exactly what the
+// eager parser gives: the same entries, and for bad input the same error at the same line and column, also when the
+// same line has a bad label block and a bad value (the label error comes first).
+test('lazy labels: the upstream full inputs give the same entries', () => {
+  for (const [format, c] of [['text', cases.prom_text_0_0_4], ['openmetrics', cases.openmetrics_1_0]] as const) {
+    assert.deepEqual(outcome(format, c.input, true), outcome(format, c.input, false), format);
+  }
+});
+for (const [table, format] of tables) {
+  test(`lazy labels: ${table} rows fail or parse exactly as eager parsing does`, () => {
+    const rows = cases[table] as Array<{ input: Raw; err: string }>;
+    rows.forEach((row, i) => {
+      const data = input(row.input);
+      assert.deepEqual(outcome(format, data, true), outcome(format, data, false), `${table}[${i}] ${JSON.stringify(row.input)}`);
+    });
+  });
+}
+test('lazy labels: a label error wins over a value error on the same line; a bad block without a closing brace fails', () => {
+  for (const bad of ['m{a="1" b="2"} x\n', 'm{a="1",a="2"} nope\n', 'm{a="1" 5\n', 'm{a="x}" 1\n', 'm{a="1"}} 1\n', 'm{="1"} 1\n']) {
+    const lazy = outcome('text', bad, true);
+    assert.equal(typeof lazy, 'string', bad);
+    assert.equal(lazy, outcome('text', bad, false), bad);
+  }
+  // A '}' inside a quoted value does not end the block.
+  assert.deepEqual(outcome('text', 'm{a="x}y",b="2"} 7\n', true), outcome('text', 'm{a="x}y",b="2"} 7\n', false));
+});

@@ -40,13 +40,14 @@ export type Parser = BaseParser;
 export interface ParserOptions {
   /** OpenMetrics only: enforce family-level rules (strict OpenMetrics). Default false. */
   validate?: boolean;
+  /** Parse a series' labels on first access (see parser-base.ts); label errors then surface there. Default false. */
+  lazyLabels?: boolean;
 }
 
 export function createParser(format: Format, input?: string | Uint8Array, opts: ParserOptions = {}): Parser {
-  if (format === 'openmetrics') {
-    return new OpenMetricsParser(input, opts.validate === true ? new OpenMetricsValidator() : null);
-  }
-  return new PromTextParser(input);
+  const p = format === 'openmetrics' ? new OpenMetricsParser(input, opts.validate === true ? new OpenMetricsValidator() : null) : new PromTextParser(input);
+  p.lazyLabels = opts.lazyLabels === true;
+  return p;
 }
 
 function pairs(n: number, name: (i: number) => string, value: (i: number) => string): LabelPairs {

@@ -147,9 +147,18 @@ export class OpenMetricsParser extends BaseParser {
     while (p < eol && isNameChar((c = src.charCodeAt(p)))) p++;
     this.nameEnd = p;
     this.nLabels = 0;
+    this.labelsPending = false;
     if (p < eol && src.charCodeAt(p) === 123 /* { */) {
-      p = this.parseLabels(p + 1, eol, false);
-      if (this.nLabels > 1 || this.badUtf8) this.checkLabels(this.lab, this.nLabels, 'series');
+      // Lazy labels only without the validator (it reads every line's labels).
+      const skipped = this.lazyLabels && this.validator === null ? this.skipLabelBlock(p + 1, eol) : -1;
+      if (skipped >= 0) {
+        this.labelsFrom = p + 1;
+        this.labelsPending = true;
+        p = skipped;
+      } else {
+        p = this.parseLabels(p + 1, eol, false);
+        if (this.nLabels > 1 || this.badUtf8) this.checkLabels(this.lab, this.nLabels, 'series');
+      }
     }
     this.seriesEnd = p;
     // Value: exactly one space, then a non-empty token.
@@ -221,6 +230,10 @@ export class OpenMetricsParser extends BaseParser {
       this.exTsMs = Math.trunc(ts * 1000);
     }
     this.hasEx = true;
+  }
+
+  protected parseLabelBlock(p: number, eol: number): number {
+    return this.parseLabels(p, eol, false);
   }
 
   /** Strict label block after '{': `}` or `name="value"(,name="value")*}`; returns the index after '}'. */

@@ -13,6 +13,12 @@
  *   `series()` is the raw line prefix (name plus label block) and costs no unescaping: use it as a cache key.
  * - Streaming: a parser created without input accepts `write(chunk)` and `end()`; `next()` returns `NeedMore` when
  *   the complete lines written so far are consumed. Memory is one chunk plus one partial line, never the whole body.
+ * - Lazy labels (`lazyLabels`, off by default; the scrape loop turns it on): a series line's label block is only
+ *   skipped (to find where the series text ends) and parsed on the first label accessor call. `next()` then does not
+ *   report label errors itself; the first label accessor does (same message and position), and so does any other
+ *   error on that line (a bad value, say), which parses the labels first so that their errors keep precedence. For
+ *   callers that read the labels only of series they have not seen before (a cache keyed by `series()`: identical
+ *   text was parsed and validated when first seen).
  * - Invalid UTF-8 in byte input is detected per block (node:buffer isUtf8); in such a block a label value or HELP text
  *   containing U+FFFD is rejected as invalid UTF-8 (a genuine U+FFFD next to invalid bytes elsewhere in the same
  *   block is rejected too; that is the documented imprecision of this cheap check).
@@ -34,8 +40,16 @@ export abstract class BaseParser {
   protected badUtf8 = false;
   /** No entry is current (nothing returned yet, or the last next() returned NeedMore / EOF). */
   protected idle = true;
+  /** See the contract: label blocks are parsed on first use. */
+  lazyLabels = false;
+  /** The current series' label block (from `labelsFrom`, just after '{') is not parsed yet. */
+  protected labelsPending = false;
+  protected labelsFrom = 0;
   private readonly chunker: LineChunker | null;
-  /** Text format 0.0.4: HELP keeps `\"` as written (promparse's helpReplacer); OpenMetrics unescapes it. */
+  /**
+   * Text format 0.0.4: HELP keeps `\"` as written (promparse's helpReplacer), OpenMetrics unescapes it; and text
+   * checks a series' label names for duplicates after its value, OpenMetrics right after the label block.
+   */
   private readonly textHelp: boolean;
   /** Index of the next backslash at or after the last query point, or src.length when there is none. */
   private bsPos = -1;
@@ -136,12 +150,15 @@ export abstract class BaseParser {
     return this.src.slice(this.nameStart, this.seriesEnd);
   }
   labelCount(): number {
+    if (this.labelsPending) this.parsePendingLabels();
     return this.nLabels;
   }
   labelName(i: number): string {
+    if (this.labelsPending) this.parsePendingLabels();
     return this.src.slice(this.lab[4 * i] as number, this.lab[4 * i + 1] as number);
   }
   labelValue(i: number): string {
+    if (this.labelsPending) this.parsePendingLabels();
     const s = this.lab[4 * i + 2] as number;
     const e = this.lab[4 * i + 3] as number;
     // Fast path: the scanner saw no backslash in this value, so it is the raw slice.
@@ -149,6 +166,7 @@ export abstract class BaseParser {
   }
   /** Index of the label called `name`, or -1. Compares in place, no allocation. */
   labelIndex(name: string): number {
+    if (this.labelsPending) this.parsePendingLabels();
     const lab = this.lab;
     for (let i = 0; i < this.nLabels; i++) {
       const ns = lab[4 * i] as number;
@@ -162,6 +180,7 @@ export abstract class BaseParser {
    * combined order-independently, so the same set hashes the same whatever its order or escaping. No allocation.
    */
   labelSetHash(skip: string): number {
+    if (this.labelsPending) this.parsePendingLabels();
     return labelSetHash(this.src, this.lab, this.nLabels, skip);
   }
 
@@ -174,6 +193,7 @@ export abstract class BaseParser {
 
   /** Value of label i parsed as a float (Go syntax), or undefined; in place unless the value had escapes. */
   labelValueNumber(i: number): number | undefined {
+    if (this.labelsPending) this.parsePendingLabels();
     if (this.labEsc[i] !== 0) {
       const v = this.labelValue(i);
       return parseFloatAt(v, 0, v.length);
@@ -183,12 +203,14 @@ export abstract class BaseParser {
 
   /** True if label i's raw value text is exactly `str`. */
   labelValueIs(i: number, str: string): boolean {
+    if (this.labelsPending) this.parsePendingLabels();
     const s = this.lab[4 * i + 2] as number;
     return (this.lab[4 * i + 3] as number) - s === str.length && this.textAt(s, str);
   }
 
   /** Appends the labels as flat [name0, value0, name1, value1, ...] to `out` (in line order) and returns it. */
   labels(out: string[] = []): string[] {
+    if (this.labelsPending) this.parsePendingLabels();
     for (let i = 0; i < this.nLabels; i++) out.push(this.labelName(i), this.labelValue(i));
     return out;
   }
@@ -252,8 +274,42 @@ export abstract class BaseParser {
   // ---- scanning helpers for subclasses ---------------------------------------------------------------------------
 
   protected fail(reason: string, at: number): never {
+    // A lazily skipped label block is parsed first: its syntax errors come before any later error on the line (and
+    // so do duplicate names in OpenMetrics, which checks them before the value; text 0.0.4 checks them last).
+    if (this.labelsPending) this.parsePendingLabels(!this.textHelp);
     throw new ParseError(reason, this.lineNo, at - this.lineStart + 1);
   }
+
+  /** Parses (and checks) the current series' label block that `lazyLabels` skipped; throws ParseError on errors. */
+  private parsePendingLabels(check = true): void {
+    this.labelsPending = false;
+    this.nLabels = 0;
+    this.parseLabelBlock(this.labelsFrom, this.lineEnd);
+    if (check && (this.nLabels > 1 || this.badUtf8)) this.checkLabels(this.lab, this.nLabels, 'series');
+  }
+
+  /** The format's label-block parser (after '{'); returns the index after '}'. */
+  protected abstract parseLabelBlock(p: number, eol: number): number;
+
+  /**
+   * FAST PATH of `lazyLabels`: the index just after the '}' closing the label block that starts at p (after '{'),
+   * skipping quoted values (escapes honoured) without looking at names; -1 when the line ends first (the caller then
+   * parses the block for the error).
+   */
+  protected skipLabelBlock(p: number, eol: number): number {
+    const src = this.src;
+    let close = src.indexOf('}', p);
+    for (;;) {
+      if (close < 0 || close >= eol) return -1;
+      const q = src.indexOf('"', p);
+      if (q < 0 || q > close) return close + 1;
+      const end = this.scanQuoted(q + 1, eol);
+      if (end < 0) return -1;
+      p = end + 1;
+      if (p > close) close = src.indexOf('}', p); // that '}' was inside the quoted value
+    }
+  }
+
 
   /** Describes the text at p for an error message: a short quoted token, or end of line / input. */
   protected got(p: number): string {

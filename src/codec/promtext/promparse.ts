@@ -110,9 +110,16 @@ export class PromTextParser extends BaseParser {
     this.seriesEnd = p;
     this.nLabels = 0;
     this.hasEx = false;
+    this.labelsPending = false;
     while (c === 32 || c === 9) c = src.charCodeAt(++p);
     if (p < eol && c === 123 /* { */) {
-      p = this.parseLabels(p + 1, eol);
+      const skipped = this.lazyLabels ? this.skipLabelBlock(p + 1, eol) : -1;
+      if (skipped < 0) p = this.parseLabels(p + 1, eol);
+      else {
+        this.labelsFrom = p + 1;
+        this.labelsPending = true;
+        p = skipped;
+      }
       this.seriesEnd = p;
       c = src.charCodeAt(p);
       while (c === 32 || c === 9) c = src.charCodeAt(++p);
@@ -152,7 +159,11 @@ export class PromTextParser extends BaseParser {
       this.tsMs = n;
       this.tsSec = n / 1000;
     }
-    if (this.nLabels > 1 || this.badUtf8) this.checkLabels(this.lab, this.nLabels, 'series');
+    if (!this.labelsPending && (this.nLabels > 1 || this.badUtf8)) this.checkLabels(this.lab, this.nLabels, 'series');
+  }
+
+  protected parseLabelBlock(p: number, eol: number): number {
+    return this.parseLabels(p, eol);
   }
 
   /** Parses labels after '{' (lenient: blanks anywhere, optional commas, trailing comma); returns index after '}'. */

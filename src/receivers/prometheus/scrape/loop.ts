@@ -206,7 +206,9 @@ export class ScrapeLoop {
           bodySizeLimit: env.job.bodySizeLimit,
           signal: env.signal,
           onResponse: (ct) => {
-            parser = createParser(formatFromContentType(ct));
+            // Lazy labels: the appender reads a line's labels only on a scrape-cache miss (a hit is text parsed and
+            // validated before), so most lines are never label-parsed again.
+            parser = createParser(formatFromContentType(ct), undefined, { lazyLabels: true });
           },
           onChunk: (chunk) => {
             bytes += chunk.length;
