@@ -12,6 +12,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { ServerTlsConfig } from './config.ts';
+import { boundAddress } from '../../util/net.ts';
 
 export interface TlsMaterial {
   key: Buffer;
@@ -71,8 +72,7 @@ export class Listener {
     });
     server.on('error', (err) => this.logger.error({ err: err.message }, 'listener error'));
     this.server = server;
-    const a = server.address();
-    this.address = typeof a === 'object' && a ? `${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}` : this.endpoint;
+    this.address = boundAddress(server, this.endpoint);
   }
 
   private accept(sock: Socket): void {

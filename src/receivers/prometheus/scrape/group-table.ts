@@ -8,15 +8,12 @@
  * No I/O; single-threaded.
  */
 import type { Label } from '../../../model/types.ts';
+import { FNV_OFFSET, fnvMix, fnvString } from '../../../util/fnv.ts';
 import type { PointGroup, SlotKind } from './cache.ts';
 
-const FNV_OFFSET = 0x811c9dc5;
-const FNV_PRIME = 0x01000193;
-
+/** The string's length, then its chars (so adjacent strings cannot run into each other). */
 function mix(h: number, s: string): number {
-  h = Math.imul(h ^ s.length, FNV_PRIME);
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), FNV_PRIME);
-  return h;
+  return fnvString(fnvMix(h, s.length), s);
 }
 
 function hashOf(kind: SlotKind, family: string, labels: readonly Label[]): number {
