@@ -1,6 +1,6 @@
 /**
  * FNV-1a (32-bit) over UTF-16 code units: the one string hash of the in-memory series tables (relabel outcome cache,
- * aggregate raw aliases, remote-write shard choice, OTLP content cache). Not cryptographic, not stable across
+ * aggregate raw aliases, remote-write shard choice, OTLP content cache, scrape point groups). Not cryptographic, not stable across
  * versions: only for hash tables that verify a hit by comparing the key.
  *
  * Contract: `fnvString(h, s, len)` continues hash `h` over the first `len` code units of `s` (all by default);

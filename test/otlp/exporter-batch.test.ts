@@ -18,7 +18,6 @@ const PB = { 'content-type': 'application/x-protobuf' };
 before(() => sink.start());
 after(() => sink.stop());
 
-
 /** A request of `n` gauge points of series `g{i}` (i from `from`), value `v`. */
 function gauges(from: number, n: number, v: number): MetricsData {
   const points = Array.from({ length: n }, (_, i) => ({

@@ -21,7 +21,6 @@ const FAST_RETRY = `    retry_on_failure:\n      initial_interval: 20ms\n      m
 before(() => sink.start());
 after(() => sink.stop());
 
-
 function counters(gw: TestGateway, id: string): Record<string, number> {
   const st = gw.gw.status() as { components: Array<{ id: string; counters: Record<string, number> }> };
   return st.components.find((c) => c.id === id)!.counters;

@@ -150,12 +150,9 @@ export class OpenMetricsParser extends BaseParser {
     this.labelsPending = false;
     if (p < eol && src.charCodeAt(p) === 123 /* { */) {
       // Lazy labels only without the validator (it reads every line's labels).
-      const skipped = this.lazyLabels && this.validator === null ? this.skipLabelBlock(p + 1, eol) : -1;
-      if (skipped >= 0) {
-        this.labelsFrom = p + 1;
-        this.labelsPending = true;
-        p = skipped;
-      } else {
+      const deferred = this.validator === null ? this.deferLabels(p + 1, eol) : -1;
+      if (deferred >= 0) p = deferred;
+      else {
         p = this.parseLabels(p + 1, eol, false);
         if (this.nLabels > 1 || this.badUtf8) this.checkLabels(this.lab, this.nLabels, 'series');
       }

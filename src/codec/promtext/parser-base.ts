@@ -44,13 +44,14 @@ export abstract class BaseParser {
   lazyLabels = false;
   /** The current series' label block (from `labelsFrom`, just after '{') is not parsed yet. */
   protected labelsPending = false;
-  protected labelsFrom = 0;
+  private labelsFrom = 0;
   private readonly chunker: LineChunker | null;
   /**
-   * Text format 0.0.4: HELP keeps `\"` as written (promparse's helpReplacer), OpenMetrics unescapes it; and text
-   * checks a series' label names for duplicates after its value, OpenMetrics right after the label block.
+   * Text format 0.0.4 (else OpenMetrics). Where they differ here: text HELP keeps `\"` as written (promparse's
+   * helpReplacer), OpenMetrics unescapes it; text checks a series' label names for duplicates after its value,
+   * OpenMetrics right after the label block.
    */
-  private readonly textHelp: boolean;
+  private readonly text: boolean;
   /** Index of the next backslash at or after the last query point, or src.length when there is none. */
   private bsPos = -1;
   /** The query point bsPos was computed for (valid for queries at or after it). */
@@ -81,8 +82,8 @@ export abstract class BaseParser {
   protected exTsMs = 0;
   protected exTsSec = 0;
 
-  constructor(input: string | Uint8Array | undefined, textHelp: boolean) {
-    this.textHelp = textHelp;
+  constructor(input: string | Uint8Array | undefined, text: boolean) {
+    this.text = text;
     if (input === undefined) {
       this.ended = false;
       this.chunker = new LineChunker();
@@ -228,12 +229,12 @@ export abstract class BaseParser {
   timestampSeconds(): number {
     return this.tsSec;
   }
-  /** HELP text, unescaped per format (see `textHelp`). */
+  /** HELP text, unescaped per format (see `text`). */
   help(): string {
     // Fast path: HELP without a backslash needs no unescaping.
     const s = this.textStart;
     const e = this.textEnd;
-    return this.hasBackslash(s, e) ? unescape(this.src, s, e, this.textHelp) : this.src.slice(s, e);
+    return this.hasBackslash(s, e) ? unescape(this.src, s, e, this.text) : this.src.slice(s, e);
   }
   unit(): string {
     return this.src.slice(this.textStart, this.textEnd);
@@ -276,7 +277,7 @@ export abstract class BaseParser {
   protected fail(reason: string, at: number): never {
     // A lazily skipped label block is parsed first: its syntax errors come before any later error on the line (and
     // so do duplicate names in OpenMetrics, which checks them before the value; text 0.0.4 checks them last).
-    if (this.labelsPending) this.parsePendingLabels(!this.textHelp);
+    if (this.labelsPending) this.parsePendingLabels(!this.text);
     throw new ParseError(reason, this.lineNo, at - this.lineStart + 1);
   }
 
@@ -292,11 +293,25 @@ export abstract class BaseParser {
   protected abstract parseLabelBlock(p: number, eol: number): number;
 
   /**
-   * FAST PATH of `lazyLabels`: the index just after the '}' closing the label block that starts at p (after '{'),
-   * skipping quoted values (escapes honoured) without looking at names; -1 when the line ends first (the caller then
-   * parses the block for the error).
+   * With `lazyLabels`, defers the label block that starts at p (after '{'): returns the index after its '}' and
+   * leaves the block pending; -1 when labels are parsed now (lazy off, or no closing '}' found: the caller's eager
+   * parse then reports the error).
    */
-  protected skipLabelBlock(p: number, eol: number): number {
+  protected deferLabels(p: number, eol: number): number {
+    if (!this.lazyLabels) return -1;
+    const end = this.skipLabelBlock(p, eol);
+    if (end >= 0) {
+      this.labelsFrom = p;
+      this.labelsPending = true;
+    }
+    return end;
+  }
+
+  /**
+   * FAST PATH of `lazyLabels`: the index just after the '}' closing the label block that starts at p (after '{'),
+   * skipping quoted values (escapes honoured) without looking at names; -1 when the line ends first.
+   */
+  private skipLabelBlock(p: number, eol: number): number {
     const src = this.src;
     let close = src.indexOf('}', p);
     for (;;) {
@@ -309,7 +324,6 @@ export abstract class BaseParser {
       if (p > close) close = src.indexOf('}', p); // that '}' was inside the quoted value
     }
   }
-
 
   /** Describes the text at p for an error message: a short quoted token, or end of line / input. */
   protected got(p: number): string {

@@ -113,13 +113,8 @@ export class PromTextParser extends BaseParser {
     this.labelsPending = false;
     while (c === 32 || c === 9) c = src.charCodeAt(++p);
     if (p < eol && c === 123 /* { */) {
-      const skipped = this.lazyLabels ? this.skipLabelBlock(p + 1, eol) : -1;
-      if (skipped < 0) p = this.parseLabels(p + 1, eol);
-      else {
-        this.labelsFrom = p + 1;
-        this.labelsPending = true;
-        p = skipped;
-      }
+      const deferred = this.deferLabels(p + 1, eol);
+      p = deferred >= 0 ? deferred : this.parseLabels(p + 1, eol);
       this.seriesEnd = p;
       c = src.charCodeAt(p);
       while (c === 32 || c === 9) c = src.charCodeAt(++p);

@@ -56,7 +56,6 @@ interface Shard {
   points: number;
 }
 
-
 /** Hash of the point identity behind a sample (see the contract). */
 export function pointHash(ref: SeriesRef, kind: SeriesKind): number {
   const name = ref.name;

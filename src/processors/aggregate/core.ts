@@ -56,7 +56,6 @@ interface RawAlias {
   readonly next: RawAlias | undefined;
 }
 
-
 function sameRaw(a: RawAlias, prefix: string, attrs: Attributes): boolean {
   const kv = a.kv;
   if (a.prefix !== prefix || kv.length !== attrs.length * 2) return false;

@@ -75,7 +75,7 @@ function find(e: Entry | undefined, name: string, prefix: string, attrs: Attribu
 /**
  * Per input identity (memo on its PromSeries): the outcome and, once a point needed them (resource unchanged), the
  * output identity and the edited attributes (shared by the points of this identity only when `shareOutput`).
- * One object per series: with 100k scraped series every field here is ~3 MB.
+ * One object per series (it used to be two: the output pair was its own object).
  */
 interface PromMemo {
   readonly outcome: Outcome;

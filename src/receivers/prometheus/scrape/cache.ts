@@ -186,7 +186,6 @@ export class ScrapeCache {
   private prev: SeriesEntry[] = [];
   private prevLen = 0;
 
-
   addDropped(raw: string): void {
     const e = new SeriesEntry(true, DROPPED.name, DROPPED.labels);
     e.lastIter = this.iter;
