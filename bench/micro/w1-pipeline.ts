@@ -1,0 +1,125 @@
+/**
+ * W1's data path in one process, without HTTP or timers: 100 targets x ~1000 series (the farm's bodies of
+ * bench/load/targets.ts, values moving every scrape) -> scrape path (parse, cache, W1's metric relabel, model) ->
+ * the remote-write exporter's translate + shard + RW1 encode + snappy, requests cut every 10 targets (as the
+ * exporter's flush_interval collects ~10 scrapes). 100k distinct series, so caches and memos see W1's working set,
+ * which the 10k-series micro benchmarks do not. What W1 costs beyond this is HTTP (both ways), scheduling, GC of
+ * retained buffers and self-telemetry. Each run is one target's scrape; it returns the samples scraped.
+ *
+ * Run alone under the profiler: `npx node --cpu-prof bench/micro/w1-pipeline.ts [seconds]`.
+ */
+import type { MicroBench } from '../harness.ts';
+import { createParser } from '../../src/codec/promtext/index.ts';
+import type { Label } from '../../src/model/types.ts';
+import { compileRelabel } from '../../src/relabel/index.ts';
+import { prometheusReceiverSchema } from '../../src/receivers/prometheus/config.ts';
+import { Appender, reportGroups } from '../../src/receivers/prometheus/scrape/append.ts';
+import { ScrapeCache, type PointGroup } from '../../src/receivers/prometheus/scrape/cache.ts';
+import type { ResolveContext } from '../../src/receivers/prometheus/scrape/resolve.ts';
+import { populateLabels, Target } from '../../src/receivers/prometheus/scrape/target.ts';
+import { PrometheusTranslator } from '../../src/translate/prometheus/index.ts';
+import { ShardedEncoder } from '../../src/exporters/prometheusremotewrite/batcher.ts';
+import { makeTemplate, render } from '../load/targets.ts';
+
+const TARGETS = 100;
+const SERIES = 1000;
+/** Bodies pre-rendered per target (scrape k = 1..BODIES, then again from 1 with a higher base: counters keep rising). */
+const BODIES = 6;
+
+interface Tgt {
+  app: Appender;
+  report: PointGroup[];
+  bodies: Buffer[];
+}
+
+export function w1Pipeline(): () => number {
+  const cfg = prometheusReceiverSchema.parse({
+    config: {
+      scrape_configs: [
+        {
+          job_name: 'bench',
+          static_configs: [{ targets: ['127.0.0.1:9100'], labels: { cluster: 'bench' } }],
+          metric_relabel_configs: [
+            { source_labels: ['__name__', 'shard'], regex: 'app_queue_depth_.*;0', action: 'drop' },
+            { target_label: 'region', replacement: 'eu-1' },
+          ],
+        },
+      ],
+    },
+  });
+  const job = cfg.jobs[0]!;
+  const metricRelabel = compileRelabel(job.metricRelabelConfigs, { validate: false });
+  const external: Label[] = [];
+  const targets: Tgt[] = [];
+  for (let t = 0; t < TARGETS; t++) {
+    const r = populateLabels(new Map([['__address__', `127.0.0.1:${20000 + t}`], ['cluster', 'bench']]), job, null);
+    if (r.labels === null) throw new Error(`target dropped: ${r.error ?? ''}`);
+    const target = new Target(job, r.labels, r.discovered);
+    const cache = new ScrapeCache();
+    const ctx: ResolveContext = {
+      cache,
+      targetLabels: target.labels,
+      honorLabels: false,
+      metricRelabel,
+      externalLabels: external,
+      limits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
+      scopeName: 'otel-bridge/receiver/prometheus',
+      scopeVersion: 'bench',
+    };
+    const app = new Appender(
+      ctx,
+      { honorTimestamps: true, trackTimestampsStaleness: false, sampleLimit: 0 },
+      { counterStartTime: 'created', shareAttributes: true, scheme: 'http', meta: (f) => cache.metadata.get(f) },
+    );
+    const tpl = makeTemplate(t, SERIES);
+    const bodies: Buffer[] = [];
+    for (let k = 1; k <= BODIES; k++) bodies.push(Buffer.from(render(tpl, k), 'latin1'));
+    targets.push({ app, report: reportGroups(ctx), bodies });
+  }
+  const translator = new PrometheusTranslator({ targetInfo: true, deltaToCumulative: true });
+  const enc = new ShardedEncoder({ shards: 5, version: 1, maxBytes: 3_000_000, sendMetadata: false, relabel: undefined });
+  let i = 0;
+  let ts = 1_700_000_000_000;
+  const once = (): number => {
+    const tg = targets[i % TARGETS]!;
+    const round = Math.floor(i / TARGETS);
+    if (i % TARGETS === 0) ts += 2000;
+    i++;
+    const { app, report } = tg;
+    app.begin(ts);
+    const p = createParser('text', undefined, { lazyLabels: true });
+    p.write(tg.bodies[round % BODIES]!);
+    app.feed(p);
+    p.end();
+    app.feed(p);
+    app.commit();
+    app.report(report, true, 0.005);
+    const md = app.finish();
+    translator.translate(md, enc);
+    enc.endBatch();
+    enc.takeRequests();
+    if (i % 10 === 0) {
+      enc.cutAll();
+      enc.takeRequests();
+    }
+    return app.total;
+  };
+  for (let k = 0; k < TARGETS * 2; k++) once(); // first scrapes (cold) and one warm round
+  return once;
+}
+
+const benches: MicroBench[] = [
+  { name: 'W1 pipeline in process: 100 targets x 1000 series, scrape path + remote-write translate/encode/snappy', items: 'samples', prepare: w1Pipeline },
+];
+export default benches;
+
+if (import.meta.main) {
+  const seconds = Number(process.argv[2] ?? 20);
+  const run = w1Pipeline();
+  const c0 = process.cpuUsage();
+  const end = Date.now() + seconds * 1000;
+  let n = 0;
+  while (Date.now() < end) for (let k = 0; k < 100; k++) n += run();
+  const c = process.cpuUsage(c0);
+  console.log(`${n} samples, ${(((c.user + c.system) / 1e6 / n) * 1e6).toFixed(3)} CPU-s/1M`);
+}
