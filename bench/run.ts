@@ -13,7 +13,7 @@
  *   BENCH_SECONDS=5 npm run bench      micro: seconds per benchmark (default 2); macro: measured window per workload
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import type { MicroBench } from './harness.ts';
@@ -103,5 +103,17 @@ function runMicro(filters: string[]): void {
     else console.log(`${pad(r.name, 52)} ${pad(r.cpuSecondsPerMillion.toFixed(3), 12)} ${pad(`${Math.round(r.itemsPerSecond).toLocaleString('en')} ${r.items}`, 14)} ${r.peakRssMiB.toFixed(0)} MiB`);
   }
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-  writeFileSync(join(import.meta.dirname, 'results', 'micro-latest.json'), `${JSON.stringify({ machine, seconds: SECONDS, results: all }, null, 2)}\n`);
+  const out = join(import.meta.dirname, 'results', 'micro-latest.json');
+  // A filtered run replaces only the results of the files it ran; the other files' rows (and their machine) stay.
+  let kept: Result[] = [];
+  if (filters.length > 0 && existsSync(out)) {
+    try {
+      const prev = JSON.parse(readFileSync(out, 'utf8')) as { results?: (Result & { machine?: unknown })[]; machine?: unknown };
+      kept = (prev.results ?? []).filter((r) => !files.includes(r.file)).map((r) => ({ ...r, machine: r.machine ?? prev.machine }));
+    } catch {
+      kept = [];
+    }
+  }
+  const results = filters.length > 0 ? [...kept, ...all.map((r) => ({ ...r, machine }))] : all;
+  writeFileSync(out, `${JSON.stringify({ machine, seconds: SECONDS, results }, null, 2)}\n`);
 }
