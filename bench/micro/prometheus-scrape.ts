@@ -9,14 +9,48 @@
  */
 import type { MicroBench } from '../harness.ts';
 import { createParser, writeText } from '../../src/codec/promtext/index.ts';
-import type { Label } from '../../src/model/types.ts';
+import type { Label, MetricsData } from '../../src/model/types.ts';
 import { compileRelabel } from '../../src/relabel/index.ts';
 import { prometheusReceiverSchema } from '../../src/receivers/prometheus/config.ts';
 import { Appender, reportGroups } from '../../src/receivers/prometheus/scrape/append.ts';
-import { ScrapeCache } from '../../src/receivers/prometheus/scrape/cache.ts';
+import { ScrapeCache, type PointGroup } from '../../src/receivers/prometheus/scrape/cache.ts';
 import type { ResolveContext } from '../../src/receivers/prometheus/scrape/resolve.ts';
 import { populateLabels, Target } from '../../src/receivers/prometheus/scrape/target.ts';
 import { benchFamilies } from './promtext.ts';
+
+/** A target's appender and report series as the scrape loop sets them up (fresh cache; honor_labels false). */
+export function benchAppender(targetLabels: readonly Label[], metricRelabel: ResolveContext['metricRelabel'], external: Label[]): { app: Appender; report: PointGroup[] } {
+  const cache = new ScrapeCache();
+  const ctx: ResolveContext = {
+    cache,
+    targetLabels,
+    honorLabels: false,
+    metricRelabel,
+    externalLabels: external,
+    limits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
+    scopeName: 'otel-bridge/receiver/prometheus',
+    scopeVersion: 'bench',
+  };
+  const app = new Appender(
+    ctx,
+    { honorTimestamps: true, trackTimestampsStaleness: false, sampleLimit: 0 },
+    { counterStartTime: 'created', shareAttributes: true, scheme: 'http', meta: (f) => cache.metadata.get(f) },
+  );
+  return { app, report: reportGroups(ctx) };
+}
+
+/** One scrape's append of a whole text 0.0.4 body at `tsMs`, as ScrapeLoop runs it (parser with lazy labels). */
+export function appendBody(app: Appender, report: PointGroup[], body: Buffer, tsMs: number): MetricsData {
+  app.begin(tsMs);
+  const p = createParser('text', undefined, { lazyLabels: true }); // as the scrape loop creates it
+  p.write(body);
+  app.feed(p);
+  p.end();
+  app.feed(p);
+  app.commit();
+  app.report(report, true, 0.005);
+  return app.finish();
+}
 
 function scrapePath(cold: boolean): () => number {
   const cfg = prometheusReceiverSchema.parse({
@@ -42,40 +76,14 @@ function scrapePath(cold: boolean): () => number {
   const metricRelabel = compileRelabel(job.metricRelabelConfigs, { validate: false });
   const body = Buffer.from(writeText(benchFamilies(1000)));
 
-  const make = () => {
-    const cache = new ScrapeCache();
-    const ctx: ResolveContext = {
-      cache,
-      targetLabels: target.labels,
-      honorLabels: false,
-      metricRelabel,
-      externalLabels: external,
-      limits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
-      scopeName: 'otel-bridge/receiver/prometheus',
-      scopeVersion: 'bench',
-    };
-    const app = new Appender(
-      ctx,
-      { honorTimestamps: true, trackTimestampsStaleness: false, sampleLimit: 0 },
-      { counterStartTime: 'created', shareAttributes: true, scheme: 'http', meta: (f) => cache.metadata.get(f) },
-    );
-    return { app, report: reportGroups(ctx) };
-  };
+  const make = () => benchAppender(target.labels, metricRelabel, external);
   let cur = make();
   let ts = 1_700_000_000_000;
   const once = (): number => {
     if (cold) cur = make();
     const { app, report } = cur;
     ts += 15_000;
-    app.begin(ts);
-    const p = createParser('text', undefined, { lazyLabels: true }); // as the scrape loop creates it
-    p.write(body);
-    app.feed(p);
-    p.end();
-    app.feed(p);
-    app.commit();
-    app.report(report, true, 0.005);
-    const md = app.finish();
+    const md = appendBody(app, report, body, ts);
     if (md.resourceMetrics.length === 0) throw new Error('empty batch');
     return app.total;
   };

@@ -9,17 +9,16 @@
  * Run alone under the profiler: `npx node --cpu-prof bench/micro/w1-pipeline.ts [seconds]`.
  */
 import type { MicroBench } from '../harness.ts';
-import { createParser } from '../../src/codec/promtext/index.ts';
 import type { Label } from '../../src/model/types.ts';
 import { compileRelabel } from '../../src/relabel/index.ts';
 import { prometheusReceiverSchema } from '../../src/receivers/prometheus/config.ts';
-import { Appender, reportGroups } from '../../src/receivers/prometheus/scrape/append.ts';
-import { ScrapeCache, type PointGroup } from '../../src/receivers/prometheus/scrape/cache.ts';
-import type { ResolveContext } from '../../src/receivers/prometheus/scrape/resolve.ts';
+import type { Appender } from '../../src/receivers/prometheus/scrape/append.ts';
+import type { PointGroup } from '../../src/receivers/prometheus/scrape/cache.ts';
 import { populateLabels, Target } from '../../src/receivers/prometheus/scrape/target.ts';
 import { PrometheusTranslator } from '../../src/translate/prometheus/index.ts';
 import { ShardedEncoder } from '../../src/exporters/prometheusremotewrite/batcher.ts';
 import { makeTemplate, render } from '../load/targets.ts';
+import { appendBody, benchAppender } from './prometheus-scrape.ts';
 
 const TARGETS = 100;
 const SERIES = 1000;
@@ -55,26 +54,11 @@ export function w1Pipeline(): () => number {
     const r = populateLabels(new Map([['__address__', `127.0.0.1:${20000 + t}`], ['cluster', 'bench']]), job, null);
     if (r.labels === null) throw new Error(`target dropped: ${r.error ?? ''}`);
     const target = new Target(job, r.labels, r.discovered);
-    const cache = new ScrapeCache();
-    const ctx: ResolveContext = {
-      cache,
-      targetLabels: target.labels,
-      honorLabels: false,
-      metricRelabel,
-      externalLabels: external,
-      limits: { labelLimit: 0, labelNameLengthLimit: 0, labelValueLengthLimit: 0 },
-      scopeName: 'otel-bridge/receiver/prometheus',
-      scopeVersion: 'bench',
-    };
-    const app = new Appender(
-      ctx,
-      { honorTimestamps: true, trackTimestampsStaleness: false, sampleLimit: 0 },
-      { counterStartTime: 'created', shareAttributes: true, scheme: 'http', meta: (f) => cache.metadata.get(f) },
-    );
+    const { app, report } = benchAppender(target.labels, metricRelabel, external);
     const tpl = makeTemplate(t, SERIES);
     const bodies: Buffer[] = [];
     for (let k = 1; k <= BODIES; k++) bodies.push(Buffer.from(render(tpl, k), 'latin1'));
-    targets.push({ app, report: reportGroups(ctx), bodies });
+    targets.push({ app, report, bodies });
   }
   const translator = new PrometheusTranslator({ targetInfo: true, deltaToCumulative: true });
   const enc = new ShardedEncoder({ shards: 5, version: 1, maxBytes: 3_000_000, sendMetadata: false, relabel: undefined });
@@ -86,15 +70,7 @@ export function w1Pipeline(): () => number {
     if (i % TARGETS === 0) ts += 2000;
     i++;
     const { app, report } = tg;
-    app.begin(ts);
-    const p = createParser('text', undefined, { lazyLabels: true });
-    p.write(tg.bodies[round % BODIES]!);
-    app.feed(p);
-    p.end();
-    app.feed(p);
-    app.commit();
-    app.report(report, true, 0.005);
-    const md = app.finish();
+    const md = appendBody(app, report, tg.bodies[round % BODIES]!, ts);
     translator.translate(md, enc);
     enc.endBatch();
     enc.takeRequests();
