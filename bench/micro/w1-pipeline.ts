@@ -6,7 +6,7 @@
  * which the 10k-series micro benchmarks do not. What W1 costs beyond this is HTTP (both ways), scheduling, GC of
  * retained buffers and self-telemetry. Each run is one target's scrape; it returns the samples scraped.
  *
- * Run alone under the profiler: `npx node --cpu-prof bench/micro/w1-pipeline.ts [seconds]`.
+ * Run alone under the profiler: `BENCH_SECONDS=20 npx node --cpu-prof bench/run.ts --child w1-pipeline.ts`.
  */
 import type { MicroBench } from '../harness.ts';
 import type { Label } from '../../src/model/types.ts';
@@ -89,13 +89,3 @@ const benches: MicroBench[] = [
 ];
 export default benches;
 
-if (import.meta.main) {
-  const seconds = Number(process.argv[2] ?? 20);
-  const run = w1Pipeline();
-  const c0 = process.cpuUsage();
-  const end = Date.now() + seconds * 1000;
-  let n = 0;
-  while (Date.now() < end) for (let k = 0; k < 100; k++) n += run();
-  const c = process.cpuUsage(c0);
-  console.log(`${n} samples, ${(((c.user + c.system) / 1e6 / n) * 1e6).toFixed(3)} CPU-s/1M`);
-}
