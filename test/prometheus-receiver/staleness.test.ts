@@ -118,3 +118,46 @@ test('target_limit: every scrape of the pool fails with the limit error', async 
   for (const x of ts) assert.equal(x.lastError, 'target_limit exceeded (number of targets: 2, limit: 1)');
   assert.equal(t1.requests.length + t2.requests.length, 0);
 });
+
+test('series that move, vanish, come back and repeat between scrapes keep their own values (positional cache)', async () => {
+  const { t, r } = await setup('a{x="1"} 1\na{x="2"} 2\na{x="3"} 3\n', {
+    metric_relabel_configs: [{ source_labels: ['x'], regex: 'drop', action: 'drop' }],
+  });
+  const values = () =>
+    r.sink
+      .last()
+      .filter((x) => x.name === 'a' && !x.stale)
+      .map((x) => `${x.attrs['x']}=${x.value}`)
+      .sort();
+  const added = () => find(r.sink.last(), 'scrape_series_added')!.value;
+  await r.scrape('j', T0);
+  assert.deepEqual(values(), ['1=1', '2=2', '3=3']);
+  assert.equal(added(), 3);
+  // Reversed, one dropped line put in front, a duplicate (first sample wins): every line lands on another position.
+  t.body = 'a{x="drop"} 9\na{x="3"} 30\na{x="2"} 20\na{x="1"} 10\na{x="3"} 31\n';
+  await r.scrape('j', T0 + 15_000);
+  assert.deepEqual(values(), ['1=10', '2=20', '3=30']);
+  assert.equal(added(), 0, 'nothing new: the moved lines are the cached series');
+  assert.deepEqual(stale(r), []);
+  // x=2 vanishes (stale, then dropped from the cache); a new series takes its position.
+  t.body = 'a{x="drop"} 9\na{x="3"} 32\na{x="4"} 4\na{x="1"} 11\n';
+  await r.scrape('j', T0 + 30_000);
+  assert.deepEqual(values(), ['1=11', '3=32', '4=4']);
+  assert.deepEqual(stale(r), ['a{"x":"2"}']);
+  assert.equal(added(), 1);
+  t.body = 'a{x="drop"} 9\na{x="3"} 33\na{x="4"} 5\na{x="1"} 12\n';
+  await r.scrape('j', T0 + 45_000);
+  // x=2 comes back: a new series again, since the cache forgot it.
+  t.body = 'a{x="drop"} 9\na{x="3"} 34\na{x="2"} 21\na{x="1"} 13\n';
+  await r.scrape('j', T0 + 60_000);
+  assert.deepEqual(values(), ['1=13', '2=21', '3=34']);
+  assert.deepEqual(stale(r), ['a{"x":"4"}']);
+  assert.equal(added(), 1, 'x=2 counted as added again once the cache forgot it');
+  // The target shrinks to one line and grows back.
+  t.body = 'a{x="1"} 14\n';
+  await r.scrape('j', T0 + 75_000);
+  assert.deepEqual(values(), ['1=14']);
+  t.body = 'a{x="1"} 15\na{x="2"} 22\na{x="5"} 5\n';
+  await r.scrape('j', T0 + 90_000);
+  assert.deepEqual(values(), ['1=15', '2=22', '5=5']);
+});

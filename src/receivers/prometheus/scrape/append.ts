@@ -83,20 +83,25 @@ export class Appender {
   /** Consumes entries until the parser needs more input (or ends). Throws on scrape-failing errors. */
   feed(p: Parser): void {
     const cache = this.cache;
+    const order = cache.order;
     const id = this.id;
     const limit = this.o.sampleLimit;
     for (;;) {
       const t = p.next();
       if (t === EntryType.Series) {
         this.total++;
-        const raw = p.series();
-        let e = cache.series.get(raw);
+        // FAST PATH: the entry at this position in the last scrape, verified in place; else the Map.
+        const at = this.total - 1;
+        let e: SeriesEntry | undefined = order[at];
+        if (e === undefined || e.evicted || !p.seriesIs(e.raw)) e = cache.series.get(p.series());
         let isNew = false;
         if (e === undefined) {
-          e = buildEntry(this.ctx, p, raw);
+          e = buildEntry(this.ctx, p, p.series());
+          order[at] = e;
           if (e.dropped) continue;
           isNew = true;
         } else {
+          order[at] = e;
           e.lastIter = cache.iter;
           // FAST PATH: a line dropped by metric_relabel_configs in an earlier scrape.
           if (e.dropped) continue;
@@ -208,6 +213,8 @@ export class Appender {
     }
     this.emitStale();
     this.cache.iterDone(true);
+    // A target that shrank: guesses past its new length would only keep old entries alive.
+    if (this.cache.order.length > this.total) this.cache.order.length = this.total;
   }
 
   /** Append failed mid-way: nothing of it is kept except its staleness tracking (upstream rollback). */

@@ -157,6 +157,10 @@ export class SeriesEntry {
   trackIter = -1;
   /** appendId of the last append that saw this raw line (duplicate detection). */
   seenId = -1;
+  /** The raw series text this entry is keyed by in `ScrapeCache.series` (owned copy; '' until inserted). */
+  raw = '';
+  /** Removed from `ScrapeCache.series` by a cache cleanup: no longer a valid positional guess. */
+  evicted = false;
   constructor(dropped: boolean, name: string, labels: readonly Label[]) {
     this.dropped = dropped;
     this.name = name;
@@ -168,6 +172,13 @@ const DROPPED = new SeriesEntry(true, '', []);
 
 export class ScrapeCache {
   readonly series = new Map<string, SeriesEntry>();
+  /**
+   * FAST PATH: the entries of the last append in exposition order. Targets expose their series in the same order
+   * scrape after scrape, so the entry at the same position is checked first, by comparing the line's series text in
+   * place (no substring, no string hash, no Map probe); only a mismatch falls back to `series`. Slots past the last
+   * append's length, or of evicted entries, are stale guesses: each is verified before use.
+   */
+  readonly order: SeriesEntry[] = [];
   readonly groups = new GroupTable();
   readonly slots = new Map<string, MetricSlot>();
   readonly scopes = new Map<string, ScopeSlot>();
@@ -186,10 +197,16 @@ export class ScrapeCache {
   private prev: SeriesEntry[] = [];
   private prevLen = 0;
 
-  addDropped(raw: string): void {
-    const e = new SeriesEntry(true, DROPPED.name, DROPPED.labels);
+  /** Keys `e` by an owned copy of `raw` (the parser's strings are slices of the whole body). */
+  insert(raw: string, e: SeriesEntry): SeriesEntry {
+    e.raw = ownString(raw);
     e.lastIter = this.iter;
-    this.series.set(ownString(raw), e);
+    this.series.set(e.raw, e);
+    return e;
+  }
+
+  addDropped(raw: string): SeriesEntry {
+    return this.insert(raw, new SeriesEntry(true, DROPPED.name, DROPPED.labels));
   }
 
   setType(name: string, type: string): void {
@@ -234,7 +251,10 @@ export class ScrapeCache {
       // forEach, not for-of with destructuring: no [key, value] array per entry (this runs after every scrape).
       const series = this.series;
       series.forEach((e, k) => {
-        if (e.lastIter !== it) series.delete(k);
+        if (e.lastIter !== it) {
+          e.evicted = true;
+          series.delete(k);
+        }
       });
       this.groups.sweep(it);
       const metadata = this.metadata;

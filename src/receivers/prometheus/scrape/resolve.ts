@@ -14,7 +14,7 @@
 import type { Parser } from '../../../codec/promtext/index.ts';
 import type { KeyValue, Label } from '../../../model/types.ts';
 import { promSeries } from '../../../model/prom-memo.ts';
-import { internKeyValue, internLabel, internLabels, ownString } from '../../../model/label-intern.ts';
+import { internKeyValue, internLabel, internLabels } from '../../../model/label-intern.ts';
 import { applyRelabel, type CompiledRelabel } from '../../../relabel/index.ts';
 import { byName, getLabel } from '../labels.ts';
 import { MetricSlot, PointGroup, ResourceSlot, Role, ScopeSlot, ScrapeCache, SeriesEntry, type SlotKind } from './cache.ts';
@@ -126,10 +126,7 @@ export function buildEntry(ctx: ResolveContext, p: Parser, raw: string): SeriesE
     if (extra.length > 0) labels = [...labels, ...extra].sort(byName);
   }
   // Long-lived: shared label objects and owned strings (parser strings are slices of the whole body).
-  const e = new SeriesEntry(false, internName(name), internLabels(labels));
-  e.lastIter = ctx.cache.iter;
-  ctx.cache.series.set(ownString(raw), e);
-  return e;
+  return ctx.cache.insert(raw, new SeriesEntry(false, internName(name), internLabels(labels)));
 }
 
 /** The metric name as an owned string, shared with the `__name__` label table. */
@@ -138,8 +135,7 @@ function internName(name: string): string {
 }
 
 function droppedEntry(cache: ScrapeCache, raw: string): SeriesEntry {
-  cache.addDropped(raw);
-  return cache.series.get(raw)!;
+  return cache.addDropped(raw);
 }
 
 interface Plan {
