@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ParseError, parseAll } from '../../src/codec/promtext/index.ts';
+import { EntryType, ParseError, createParser, parseAll } from '../../src/codec/promtext/index.ts';
 import type { Entry, Format } from '../../src/codec/promtext/index.ts';
 
 type Raw = string | { hex: string };
@@ -177,4 +177,66 @@ test('lazy labels: a label error wins over a value error on the same line; a bad
   }
   // A '}' inside a quoted value does not end the block.
   assert.deepEqual(outcome('text', 'm{a="x}y",b="2"} 7\n', true), outcome('text', 'm{a="x}y",b="2"} 7\n', false));
+});
+
+// Guesses (the scrape cache's fast path: the series text expected on the next series line, e.g. the last scrape's
+// at the same position) must never change what users get: a hit skips the label-block scan, anything else parses
+// as usual. Each input is parsed with guesses from itself (every line hits), from itself shifted by one series line
+// (lines sharing prefixes with their neighbours) and from itself less one character, and compared with the parse
+// without guesses (which the lazy-labels tests above compare with the eager parse).
+function guessedOutcome(format: Format, data: string | Buffer, guesses: readonly string[]): unknown {
+  const p = createParser(format, data, { lazyLabels: true });
+  const out: unknown[] = [];
+  let n = 0;
+  try {
+    for (;;) {
+      p.guess = guesses[n] ?? '';
+      const t = p.next();
+      if (t === EntryType.EOF || t === EntryType.NeedMore) return out;
+      if (t !== EntryType.Series) continue;
+      n++;
+      const labels: string[] = [];
+      for (let i = 0; i < p.labelCount(); i++) labels.push(p.labelName(i), p.labelValue(i));
+      out.push({ series: p.series(), name: p.metricName(), labels, value: p.value(), ts: p.hasTimestamp() ? p.timestamp() : null, guessed: p.seriesIs(p.guess) });
+    }
+  } catch (err) {
+    assert.ok(err instanceof ParseError, String(err));
+    return `ParseError: ${err.message}`;
+  }
+}
+function seriesTexts(format: Format, data: string | Buffer): string[] {
+  const out: string[] = [];
+  try {
+    for (const e of parseAll(format, data, { lazyLabels: true })) if (e.type === 'series') out.push(e.series);
+  } catch {
+    // an error row: the series before the error are guesses enough
+  }
+  return out;
+}
+test('guessed series text: hits, near misses and errors parse exactly as without a guess', () => {
+  const inputs: Array<[Format, string | Buffer]> = [
+    ['text', cases.prom_text_0_0_4.input],
+    ['openmetrics', cases.openmetrics_1_0.input],
+    ...tables.flatMap(([table, format]) => (cases[table] as Array<{ input: Raw }>).map((r): [Format, string | Buffer] => [format, input(r.input)])),
+    ['text', 'foo 1\nfoobar 2\nfoo {a="1"} 3\nfoo{a="1"} 4\nfoo{a="1"}5\nfoo{a="1",b="2"} 6\nfoo\t7 8\n'],
+    ['text', 'm{a="x}"} 1\nm{a="x}"}} 1\n'],
+    ['text', 'm{a="1"} 1\nm{a="1"} x\n'],
+    ['openmetrics', 'foo 1\nfoo{a="1"} 2\nfoo{a="1"}  3\n# EOF\n'],
+  ];
+  let hits = 0;
+  for (const [format, data] of inputs) {
+    const own = seriesTexts(format, data);
+    const noGuess = guessedOutcome(format, data, []);
+    const where = `${format} ${JSON.stringify(String(data)).slice(0, 120)}`;
+    const same = guessedOutcome(format, data, own);
+    if (Array.isArray(same)) hits += same.filter((e) => (e as { guessed: boolean }).guessed).length;
+    const strip = (o: unknown) => (Array.isArray(o) ? o.map((e) => ({ ...(e as object), guessed: undefined })) : o);
+    assert.deepEqual(strip(same), strip(noGuess), `own guesses: ${where}`);
+    assert.deepEqual(strip(guessedOutcome(format, data, ['', ...own])), strip(noGuess), `shifted guesses: ${where}`);
+    assert.deepEqual(strip(guessedOutcome(format, data, own.map((s) => s.slice(0, -1)))), strip(noGuess), `truncated guesses: ${where}`);
+  }
+  assert.ok(hits > 50, `guesses from the input itself hit (${hits})`);
+  // A guess that matches a line with a bad value still gives the value error.
+  assert.equal(guessedOutcome('text', 'm{a="1"} x\n', ['m{a="1"}']), guessedOutcome('text', 'm{a="1"} x\n', []));
+  assert.match(String(guessedOutcome('text', 'm{a="1"} x\n', ['m{a="1"}'])), /line 1, column 10: invalid value 'x'/);
 });

@@ -143,21 +143,26 @@ export class OpenMetricsParser extends BaseParser {
       this.fail(`expected metric name at start of line, got ${this.got(p)}`, p);
     }
     this.nameStart = p;
-    p++;
-    while (p < eol && isNameChar((c = src.charCodeAt(p)))) p++;
-    this.nameEnd = p;
     this.nLabels = 0;
-    this.labelsPending = false;
-    if (p < eol && src.charCodeAt(p) === 123 /* { */) {
-      // Lazy labels only without the validator (it reads every line's labels).
-      const deferred = this.validator === null ? this.deferLabels(p + 1, eol) : -1;
-      if (deferred >= 0) p = deferred;
-      else {
-        p = this.parseLabels(p + 1, eol, false);
-        if (this.nLabels > 1 || this.badUtf8) this.checkLabels(this.lab, this.nLabels, 'series');
+    // Guesses only without the validator (it reads every line's labels); OpenMetrics has no blank before '{'.
+    const guessed = this.validator === null ? this.deferByGuess(p, eol) : -1;
+    if (guessed >= 0) p = guessed;
+    else {
+      p++;
+      while (p < eol && isNameChar((c = src.charCodeAt(p)))) p++;
+      this.nameEnd = p;
+      this.labelsPending = false;
+      if (p < eol && src.charCodeAt(p) === 123 /* { */) {
+        // Lazy labels only without the validator (it reads every line's labels).
+        const deferred = this.validator === null ? this.deferLabels(p + 1, eol) : -1;
+        if (deferred >= 0) p = deferred;
+        else {
+          p = this.parseLabels(p + 1, eol, false);
+          if (this.nLabels > 1 || this.badUtf8) this.checkLabels(this.lab, this.nLabels, 'series');
+        }
       }
+      this.seriesEnd = p;
     }
-    this.seriesEnd = p;
     // Value: exactly one space, then a non-empty token.
     p = this.token(p, eol, 'value after metric');
     const v = parseFloatAt(src, this.tokStart, p);

@@ -26,7 +26,7 @@
 import { isUtf8 } from 'node:buffer';
 import { LineChunker } from './chunker.ts';
 import { parseFloatAt } from './float.ts';
-import { labelSetHash, quote, unescape } from './lex.ts';
+import { isNameChar, labelSetHash, quote, unescape } from './lex.ts';
 import { EntryType, ParseError } from './types.ts';
 import type { MetricType } from './types.ts';
 
@@ -44,6 +44,15 @@ export abstract class BaseParser {
   lazyLabels = false;
   /** The current series' label block (from `labelsFrom`, just after '{') is not parsed yet. */
   protected labelsPending = false;
+  /**
+   * With `lazyLabels`: the series text the next series line is expected to have ('' for none), e.g. the text at the
+   * same position in the last scrape. A line that starts with it followed by a blank skips even the label-block scan
+   * (FAST PATH: the caller's cache holds identical text, parsed and validated when first seen); `seriesIs(guess)` is
+   * then true without a compare. Any other line is parsed as usual.
+   */
+  guess = '';
+  /** The current series line matched `guess`. */
+  protected guessHit = false;
   private labelsFrom = 0;
   private readonly chunker: LineChunker | null;
   /**
@@ -152,6 +161,7 @@ export abstract class BaseParser {
   }
   /** `series() === s`, compared in place: no substring is made (FAST PATH of a cache that guesses the entry). */
   seriesIs(s: string): boolean {
+    if (this.guessHit && s === this.guess) return true;
     return this.seriesEnd - this.nameStart === s.length && this.src.startsWith(s, this.nameStart);
   }
   labelCount(): number {
@@ -301,6 +311,40 @@ export abstract class BaseParser {
    * leaves the block pending; -1 when labels are parsed now (lazy off, or no closing '}' found: the caller's eager
    * parse then reports the error).
    */
+  /**
+   * FAST PATH of `guess`: when the series line whose name starts at p begins with the guessed series text followed by
+   * a blank (and, for a guess without labels, no label block after the blanks), sets the name, the pending label
+   * block and `seriesEnd`, and returns `seriesEnd`; otherwise -1 and nothing is set.
+   */
+  protected deferByGuess(p: number, eol: number): number {
+    const g = this.guess;
+    const n = g.length;
+    this.guessHit = false;
+    if (n === 0 || !this.lazyLabels || p + n >= eol) return -1;
+    const src = this.src;
+    if (!src.startsWith(g, p)) return -1;
+    const end = p + n;
+    let c = src.charCodeAt(end);
+    if (c !== 32 && c !== 9) return -1;
+    const labels = g.charCodeAt(n - 1) === 125; /* } : names cannot contain it */
+    if (!labels) {
+      let r = end;
+      while (c === 32 || c === 9) c = src.charCodeAt(++r);
+      if (c === 123 /* { */) return -1;
+    }
+    let q = p + 1;
+    while (q < end && isNameChar(src.charCodeAt(q))) q++;
+    this.nameEnd = q;
+    if (labels) {
+      while ((c = src.charCodeAt(q)) === 32 || c === 9) q++;
+      this.labelsFrom = q + 1;
+    }
+    this.labelsPending = labels;
+    this.seriesEnd = end;
+    this.guessHit = true;
+    return end;
+  }
+
   protected deferLabels(p: number, eol: number): number {
     if (!this.lazyLabels) return -1;
     const end = this.skipLabelBlock(p, eol);

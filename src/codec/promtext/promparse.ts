@@ -104,20 +104,27 @@ export class PromTextParser extends BaseParser {
       this.fail(`expected metric name at start of line, got ${this.got(p)}`, p);
     }
     this.nameStart = p;
-    p++;
-    while (p < eol && isNameChar((c = src.charCodeAt(p)))) p++;
-    this.nameEnd = p;
-    this.seriesEnd = p;
     this.nLabels = 0;
     this.hasEx = false;
-    this.labelsPending = false;
-    while (c === 32 || c === 9) c = src.charCodeAt(++p);
-    if (p < eol && c === 123 /* { */) {
-      const deferred = this.deferLabels(p + 1, eol);
-      p = deferred >= 0 ? deferred : this.parseLabels(p + 1, eol);
-      this.seriesEnd = p;
+    const guessed = this.deferByGuess(p, eol);
+    if (guessed >= 0) {
+      p = guessed;
       c = src.charCodeAt(p);
       while (c === 32 || c === 9) c = src.charCodeAt(++p);
+    } else {
+      p++;
+      while (p < eol && isNameChar((c = src.charCodeAt(p)))) p++;
+      this.nameEnd = p;
+      this.seriesEnd = p;
+      this.labelsPending = false;
+      while (c === 32 || c === 9) c = src.charCodeAt(++p);
+      if (p < eol && c === 123 /* { */) {
+        const deferred = this.deferLabels(p + 1, eol);
+        p = deferred >= 0 ? deferred : this.parseLabels(p + 1, eol);
+        this.seriesEnd = p;
+        c = src.charCodeAt(p);
+        while (c === 32 || c === 9) c = src.charCodeAt(++p);
+      }
     }
     // Value: everything up to a blank, '{' or end of line.
     const vs = p;

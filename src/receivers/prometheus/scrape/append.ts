@@ -87,13 +87,16 @@ export class Appender {
     const id = this.id;
     const limit = this.o.sampleLimit;
     for (;;) {
+      // FAST PATH: the entry at this position in the last scrape is the guess; the parser checks the line against it
+      // in place (and then skips the label block); only a mismatch looks the text up in the Map.
+      const at = this.total;
+      let e: SeriesEntry | undefined = order[at];
+      if (e !== undefined && e.evicted) e = undefined;
+      p.guess = e === undefined ? '' : e.raw;
       const t = p.next();
       if (t === EntryType.Series) {
         this.total++;
-        // FAST PATH: the entry at this position in the last scrape, verified in place; else the Map.
-        const at = this.total - 1;
-        let e: SeriesEntry | undefined = order[at];
-        if (e === undefined || e.evicted || !p.seriesIs(e.raw)) e = cache.series.get(p.series());
+        if (e === undefined || !p.seriesIs(e.raw)) e = cache.series.get(p.series());
         let isNew = false;
         if (e === undefined) {
           e = buildEntry(this.ctx, p, p.series());
