@@ -45,10 +45,9 @@ export abstract class BaseParser {
   /** The current series' label block (from `labelsFrom`, just after '{') is not parsed yet. */
   protected labelsPending = false;
   /**
-   * With `lazyLabels`: the series text the next series line is expected to have ('' for none), e.g. the text at the
-   * same position in the last scrape. A line that starts with it followed by a blank skips even the label-block scan
-   * (FAST PATH: the caller's cache holds identical text, parsed and validated when first seen); `seriesIs(guess)` is
-   * then true without a compare. Any other line is parsed as usual.
+   * With `lazyLabels`: the series text expected on the next series line ('' for none; the scrape cache's from the
+   * last scrape). FAST PATH: a line starting with it and a blank skips the label-block scan (identical text was
+   * validated when first seen) and `seriesIs(guess)` needs no compare. Other lines parse as usual.
    */
   guess = '';
   /** The current series line matched `guess`. */
