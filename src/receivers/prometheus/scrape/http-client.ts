@@ -19,8 +19,9 @@ import https from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import tls from 'node:tls';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type Gunzip } from 'node:zlib';
 import type { HttpClientConfig, TlsConfig } from '../config-http.ts';
+import { Http1Client } from './http1.ts';
 import { chooseProxy, proxyAuthorization } from './proxy.ts';
 
 export type FailureReason =
@@ -95,6 +96,10 @@ function goErrorText(err: NodeJS.ErrnoException, url: URL): [reason: FailureReas
       return ['connection', `dial tcp ${addr}: connect: no route to host`];
     case 'ETIMEDOUT':
       return ['connection', `dial tcp ${addr}: i/o timeout`];
+    case 'OB_HTTP_EOF':
+      return ['connection', err.message];
+    case 'OB_HTTP_PROTOCOL':
+      return ['connection', `net/http: HTTP/1.x transport connection broken: ${err.message}`];
     case 'Z_DATA_ERROR':
     case 'Z_BUF_ERROR':
       return ['decompress', err.message === 'incorrect header check' ? 'gzip: invalid header' : `gzip: ${err.message}`];
@@ -110,6 +115,7 @@ export class HttpClient {
   private readonly userAgent: string;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
   private httpsAgent: https.Agent | undefined;
+  private readonly http1 = new Http1Client();
   private tlsOpts: Promise<tls.ConnectionOptions> | undefined;
 
   constructor(cfg: HttpClientConfig, userAgent: string) {
@@ -150,6 +156,16 @@ export class HttpClient {
       for (let hop = 0; ; hop++) {
         const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
         if (auth !== undefined && url.host === firstHost) headers['Authorization'] = auth;
+        if (url.protocol === 'http:' && chooseProxy(this.cfg, url) === undefined) {
+          // FAST PATH: plain HTTP without a proxy goes through the lean HTTP/1.1 client (see http1.ts for why).
+          const r = await this.fastHop(url, headers, ac.signal, opts);
+          if (r.location !== undefined) {
+            if (hop >= 9) throw new ScrapeError('http_status', `Get "${rawUrl}": stopped after 10 redirects`);
+            url = new URL(r.location, url);
+            continue;
+          }
+          return r.bytes;
+        }
         const res = await this.request(url, headers, ac.signal);
         const status = res.statusCode ?? 0;
         if (REDIRECTS.has(status) && this.cfg.followRedirects && res.headers.location !== undefined) {
@@ -181,6 +197,78 @@ export class HttpClient {
       clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onParentAbort);
     }
+  }
+
+  /**
+   * One request on the lean client: resolves with the body size (200) or the redirect to follow; rejects with the
+   * HTTP status error otherwise. gzip bodies are inflated on the way to `onChunk`; the size limit counts inflated bytes.
+   */
+  private async fastHop(url: URL, headers: Record<string, string>, signal: AbortSignal, opts: GetOptions): Promise<{ bytes: number; location?: string }> {
+    let head = '';
+    for (const k in headers) {
+      const v = headers[k]!;
+      if (/[\r\n]/.test(v)) throw new ScrapeError('other', `invalid header value for ${k}`);
+      head += `${k}: ${v}\r\n`;
+    }
+    const limit = opts.bodySizeLimit > 0 ? opts.bodySizeLimit : Infinity;
+    let n = 0;
+    let status = 0;
+    let statusText = '';
+    let location: string | undefined;
+    let gz: Gunzip | undefined;
+    let gzDone: Promise<void> | undefined;
+    let failure: Error | undefined;
+    const deliver = (chunk: Buffer): void => {
+      n += chunk.length;
+      if (n >= limit) throw new ScrapeError('body_size_limit', 'body size limit exceeded');
+      opts.onChunk(chunk);
+    };
+    const path = url.pathname + url.search;
+    const port = Number(url.port || 80);
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    await this.http1.get(host, port, url.host, path, head, signal, (h) => {
+      status = h.status;
+      statusText = h.statusText;
+      if (REDIRECTS.has(status) && this.cfg.followRedirects && h.headers.has('location')) {
+        location = h.headers.get('location');
+        return false;
+      }
+      if (status !== 200) return false;
+      opts.onResponse?.(h.headers.get('content-type') ?? '');
+      if ((h.headers.get('content-encoding') ?? '').toLowerCase() === 'gzip') {
+        const z = (gz = createGunzip());
+        z.on('data', (c: Buffer) => {
+          if (failure !== undefined) return;
+          try {
+            deliver(c);
+          } catch (err) {
+            failure = err as Error;
+            z.destroy();
+          }
+        });
+        gzDone = new Promise<void>((resolve) => {
+          z.once('end', resolve);
+          z.once('close', resolve);
+          z.once('error', (err) => {
+            failure ??= err;
+            resolve();
+          });
+        });
+      }
+      return true;
+    }, (chunk) => {
+      if (failure !== undefined) throw failure;
+      if (gz !== undefined) gz.write(chunk);
+      else deliver(chunk);
+    });
+    if (location !== undefined) return { bytes: 0, location };
+    if (status !== 200) throw new ScrapeError('http_status', `server returned HTTP status ${status} ${statusText || http.STATUS_CODES[status] || ''}`.trimEnd());
+    if (gz !== undefined) {
+      gz.end();
+      await gzDone;
+    }
+    if (failure !== undefined) throw failure;
+    return { bytes: n };
   }
 
   private async readBody(res: http.IncomingMessage, opts: GetOptions): Promise<number> {
@@ -266,6 +354,7 @@ export class HttpClient {
   }
 
   close(): void {
+    this.http1.close();
     this.httpAgent.destroy();
     this.httpsAgent?.destroy();
   }
