@@ -1,5 +1,7 @@
 /**
- * HTTP GET for scrapes and HTTP SD on node:http / node:https with keep-alive agents (one client per scrape pool).
+ * HTTP GET for scrapes and HTTP SD (one client per scrape pool): plain HTTP without a proxy on the lean HTTP/1.1
+ * client of http1.ts (FAST PATH: most scrapes), everything else (https, proxies) on node:http / node:https with
+ * keep-alive agents. Both give the same results and errors.
  *
  * Contract
  * - `get(url, opts)` resolves once the whole body went through `opts.onChunk` (decompressed when the response is
