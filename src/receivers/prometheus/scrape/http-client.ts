@@ -118,6 +118,8 @@ export class HttpClient {
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256, scheduling: 'lifo' });
   private httpsAgent: https.Agent | undefined;
   private readonly http1 = new Http1Client();
+  private readonly urls = new Map<string, URL>();
+  private readonly heads = new WeakMap<Record<string, string>, { auth: string | undefined; head: string }>();
   private tlsOpts: Promise<tls.ConnectionOptions> | undefined;
 
   constructor(cfg: HttpClientConfig, userAgent: string) {
@@ -151,16 +153,14 @@ export class HttpClient {
     }, opts.timeoutMs);
     const onParentAbort = () => ac.abort();
     opts.signal?.addEventListener('abort', onParentAbort, { once: true });
-    let url = new URL(rawUrl);
+    let url = this.parsed(rawUrl);
     const firstHost = url.host;
     try {
-      const auth = await this.authHeader();
+      const auth = this.cfg.auth === undefined ? undefined : await this.authHeader();
       for (let hop = 0; ; hop++) {
-        const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
-        if (auth !== undefined && url.host === firstHost) headers['Authorization'] = auth;
         if (url.protocol === 'http:' && chooseProxy(this.cfg, url) === undefined) {
           // FAST PATH: plain HTTP without a proxy goes through the lean HTTP/1.1 client (see http1.ts for why).
-          const r = await this.fastHop(url, headers, ac.signal, opts);
+          const r = await this.fastHop(url, this.headBlock(opts.headers, url.host === firstHost ? auth : undefined), ac.signal, opts);
           if (r.location !== undefined) {
             if (hop >= 9) throw new ScrapeError('http_status', `Get "${rawUrl}": stopped after 10 redirects`);
             url = new URL(r.location, url);
@@ -168,6 +168,8 @@ export class HttpClient {
           }
           return r.bytes;
         }
+        const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
+        if (auth !== undefined && url.host === firstHost) headers['Authorization'] = auth;
         const res = await this.request(url, headers, ac.signal);
         const status = res.statusCode ?? 0;
         if (REDIRECTS.has(status) && this.cfg.followRedirects && res.headers.location !== undefined) {
@@ -201,17 +203,38 @@ export class HttpClient {
     }
   }
 
+  /** The parsed URL (targets are scraped by the same URL string every interval). */
+  private parsed(rawUrl: string): URL {
+    let u = this.urls.get(rawUrl);
+    if (u === undefined) {
+      u = new URL(rawUrl);
+      if (this.urls.size >= 4096) this.urls.clear();
+      this.urls.set(rawUrl, u);
+    }
+    return u;
+  }
+
+  /** The request's header lines for the lean client, memoised per caller header object and Authorization value. */
+  private headBlock(headers: Record<string, string>, auth: string | undefined): string {
+    const memo = this.heads.get(headers);
+    if (memo !== undefined && memo.auth === auth) return memo.head;
+    const all: Record<string, string> = { 'User-Agent': this.userAgent, ...headers };
+    if (auth !== undefined) all['Authorization'] = auth;
+    let head = '';
+    for (const k in all) {
+      const v = all[k]!;
+      if (/[\r\n]/.test(k + v)) throw new ScrapeError('other', `invalid header value for ${k}`);
+      head += `${k}: ${v}\r\n`;
+    }
+    this.heads.set(headers, { auth, head });
+    return head;
+  }
+
   /**
    * One request on the lean client: resolves with the body size (200) or the redirect to follow; rejects with the
    * HTTP status error otherwise. gzip bodies are inflated on the way to `onChunk`; the size limit counts inflated bytes.
    */
-  private async fastHop(url: URL, headers: Record<string, string>, signal: AbortSignal, opts: GetOptions): Promise<{ bytes: number; location?: string }> {
-    let head = '';
-    for (const k in headers) {
-      const v = headers[k]!;
-      if (/[\r\n]/.test(v)) throw new ScrapeError('other', `invalid header value for ${k}`);
-      head += `${k}: ${v}\r\n`;
-    }
+  private async fastHop(url: URL, head: string, signal: AbortSignal, opts: GetOptions): Promise<{ bytes: number; location?: string }> {
     const limit = opts.bodySizeLimit > 0 ? opts.bodySizeLimit : Infinity;
     let n = 0;
     let status = 0;
