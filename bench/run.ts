@@ -12,6 +12,9 @@
  *   npm run bench -- --macro w2        only W2
  *   BENCH_SECONDS=5 npm run bench      micro: seconds per benchmark (default 2); macro: measured window per workload
  */
+// Micro benchmarks run under the gateway's own V8 tuning (allocation-site pretenuring off), so their allocation
+// costs are the gateway's.
+import '../src/cli/v8-flags.ts';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
