@@ -1,5 +1,5 @@
 /**
- * The lean HTTP/1.1 scrape client (src/receivers/prometheus/scrape/http1.ts) against a raw TCP server that writes
+ * The lean HTTP/1.1 client (src/util/http1.ts) as scrapes use it against a raw TCP server that writes
  * responses byte for byte: framing (Content-Length, chunked split at every byte, close-delimited, 1xx), connection
  * reuse and its retry, and the errors users see on the targets page through HttpClient.get.
  */
@@ -8,7 +8,7 @@ import net from 'node:net';
 import { after, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { HttpClient, type ScrapeError } from '../../src/receivers/prometheus/scrape/http-client.ts';
-import { Http1Client } from '../../src/receivers/prometheus/scrape/http1.ts';
+import { Http1Client } from '../../src/util/http1.ts';
 
 interface RawServer {
   port: number;
@@ -63,7 +63,7 @@ async function fetchBody(c: Http1Client, s: RawServer, signal = new AbortControl
   let status = 0;
   let headers = new Map<string, string>();
   const parts: Buffer[] = [];
-  await c.get('127.0.0.1', s.port, `127.0.0.1:${s.port}`, '/metrics', 'Accept: text/plain\r\n', signal, (h) => {
+  await c.request('GET', '127.0.0.1', s.port, `127.0.0.1:${s.port}`, '/metrics', 'Accept: text/plain\r\n', undefined, signal, (h) => {
     status = h.status;
     headers = h.headers;
     return true;

@@ -1,5 +1,6 @@
 /**
- * Remote-write HTTP client: one POST per request body, on node:http / node:https with a keep-alive agent.
+ * Remote-write HTTP client: one POST per request body; plain HTTP on the lean HTTP/1.1 client (util/http1.ts, FAST
+ * PATH), https on node:https with a keep-alive agent.
  *
  * Contract (RW 1.0 spec rules 3-6, 10, 12; RW 2.0 rules 2-10)
  * - Headers: `Content-Encoding: snappy`, `Content-Type: application/x-protobuf` (RW 2.0:
@@ -14,6 +15,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PipelineError } from '../../component/errors.ts';
+import { Http1Client } from '../../util/http1.ts';
 import type { ClientAuthenticator } from '../../component/auth.ts';
 import { VERSION } from '../../version.ts';
 import { parseRetryAfter } from '../otlp/classify.ts';
@@ -39,6 +41,7 @@ export class RemoteWriteClient {
   private readonly cfg: PrwExporterConfig;
   private readonly who: string;
   private agent: HttpAgent | undefined;
+  private readonly lean = new Http1Client();
   private auth: ClientAuthenticator | undefined;
   private readonly userHeaders: Record<string, string>;
 
@@ -71,6 +74,7 @@ export class RemoteWriteClient {
     const agent = this.agent;
     if (!agent) throw PipelineError.retryable('OB_PRW_TRANSPORT', `${this.who}: client not started`);
     if (signal.aborted) throw PipelineError.retryable('OB_PRW_TRANSPORT', `remote write to ${this.target} cancelled (exporter shutting down)`);
+    if (this.url.protocol === 'http:') return this.sendLean(body, version, signal);
     const headers: Record<string, string | number> = { ...this.userHeaders, ...(this.auth?.clientHeaders() ?? {}), ...protocolHeaders(version), 'content-length': body.length };
     const timeoutMs = this.cfg.timeout;
     const res = await new Promise<{ msg: IncomingMessage; body: Buffer }>((resolve, reject) => {
@@ -104,26 +108,79 @@ export class RemoteWriteClient {
       });
       req.end(body);
     });
-    const status = res.msg.statusCode ?? 0;
+    const h = res.msg.headers;
+    this.outcome(res.msg.statusCode ?? 0, (name) => {
+      const v = h[name];
+      return Array.isArray(v) ? v[0] : v;
+    }, res.body, version);
+  }
+
+  /**
+   * FAST PATH for plain-HTTP endpoints: the POST on the lean HTTP/1.1 client (util/http1.ts), same headers, timeout,
+   * cancellation and outcome as the node:http path above.
+   */
+  private async sendLean(body: Uint8Array, version: 1 | 2, signal: AbortSignal): Promise<void> {
+    let head = '';
+    const all: Record<string, string> = { ...this.userHeaders, ...(this.auth?.clientHeaders() ?? {}), ...protocolHeaders(version) };
+    for (const k in all) {
+      const v = String(all[k]);
+      if (/[\r\n]/.test(k + v)) throw PipelineError.permanent('OB_PRW_HEADER', `remote write to ${this.target}: invalid header value for ${k}`);
+      head += `${k}: ${v}\r\n`;
+    }
+    const ac = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      ac.abort();
+    }, this.cfg.timeout);
+    const onAbort = () => ac.abort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    let status = 0;
+    let headers = new Map<string, string>();
+    const chunks: Buffer[] = [];
+    let total = 0;
+    try {
+      const u = this.url;
+      await this.lean.request('POST', u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 80), u.host, u.pathname + u.search, head, body, ac.signal, (h) => {
+        status = h.status;
+        headers = h.headers;
+        return true;
+      }, (c) => {
+        if (total < MAX_BODY_QUOTE) chunks.push(c);
+        total += c.length;
+      });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const [code, message] = timedOut ? ['ETIMEDOUT', `no answer within timeout ${this.cfg.timeout} ms`] : signal.aborted ? ['ECANCELED', 'cancelled (exporter shutting down)'] : [err.code, err.message];
+      throw PipelineError.retryable('OB_PRW_TRANSPORT', `remote write to ${this.target} failed: ${code ? `${code}: ` : ''}${message}`, err);
+    } finally {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+    }
+    this.outcome(status, (name) => headers.get(name), Buffer.concat(chunks), version);
+  }
+
+  /** Classifies the answer (see the contract); returns on success, throws the PipelineError otherwise. */
+  private outcome(status: number, header: (name: string) => string | undefined, answer: Buffer, version: 1 | 2): void {
     if (status >= 200 && status < 300) {
-      if (version === 2 && !WRITTEN_HEADERS.some((h) => res.msg.headers[h] !== undefined)) {
+      if (version === 2 && !WRITTEN_HEADERS.some((h) => header(h) !== undefined)) {
         throw PipelineError.permanent(UNSUPPORTED_PROTO, `remote write to ${this.target}: HTTP ${status} without X-Prometheus-Remote-Write-*-Written headers: the receiver does not speak RW 2.0`);
       }
       return;
     }
-    const quote = res.body.subarray(0, MAX_BODY_QUOTE).toString('utf8').trim();
+    const quote = answer.subarray(0, MAX_BODY_QUOTE).toString('utf8').trim();
     const text = `remote write to ${this.target} failed: HTTP ${status}${quote === '' ? '' : `: ${quote}`}`;
     const code = `OB_PRW_HTTP_${status}`;
     if (status === 429 || status >= 500) {
-      const ra = res.msg.headers['retry-after'];
-      const delay = parseRetryAfter(Array.isArray(ra) ? ra[0] : ra);
-      return Promise.reject(new PipelineError('retryable', code, text, delay === undefined ? {} : { retryAfterSeconds: delay }));
+      const delay = parseRetryAfter(header('retry-after'));
+      throw new PipelineError('retryable', code, text, delay === undefined ? {} : { retryAfterSeconds: delay });
     }
     if (status === 415 && version === 2) throw PipelineError.permanent(UNSUPPORTED_PROTO, text);
     throw PipelineError.permanent(code, text);
   }
 
   close(): void {
+    this.lean.close();
     this.agent?.destroy();
     this.agent = undefined;
   }

@@ -1,6 +1,6 @@
 /**
  * HTTP GET for scrapes and HTTP SD (one client per scrape pool): plain HTTP without a proxy on the lean HTTP/1.1
- * client of http1.ts (FAST PATH: most scrapes), everything else (https, proxies) on node:http / node:https with
+ * client of util/http1.ts (FAST PATH: most scrapes), everything else (https, proxies) on node:http / node:https with
  * keep-alive agents. Both give the same results and errors.
  *
  * Contract
@@ -22,8 +22,8 @@ import { isIP, type Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import tls from 'node:tls';
 import { createGunzip, type Gunzip } from 'node:zlib';
+import { Http1Client } from '../../../util/http1.ts';
 import type { HttpClientConfig, TlsConfig } from '../config-http.ts';
-import { Http1Client } from './http1.ts';
 import { chooseProxy, proxyAuthorization } from './proxy.ts';
 
 export type FailureReason =
@@ -159,7 +159,7 @@ export class HttpClient {
       const auth = this.cfg.auth === undefined ? undefined : await this.authHeader();
       for (let hop = 0; ; hop++) {
         if (url.protocol === 'http:' && chooseProxy(this.cfg, url) === undefined) {
-          // FAST PATH: plain HTTP without a proxy goes through the lean HTTP/1.1 client (see http1.ts for why).
+          // FAST PATH: plain HTTP without a proxy goes through the lean HTTP/1.1 client (see util/http1.ts for why).
           const r = await this.fastHop(url, this.headBlock(opts.headers, url.host === firstHost ? auth : undefined), ac.signal, opts);
           if (r.location !== undefined) {
             if (hop >= 9) throw new ScrapeError('http_status', `Get "${rawUrl}": stopped after 10 redirects`);
@@ -251,7 +251,7 @@ export class HttpClient {
     const path = url.pathname + url.search;
     const port = Number(url.port || 80);
     const host = url.hostname.replace(/^\[|\]$/g, '');
-    await this.http1.get(host, port, url.host, path, head, signal, (h) => {
+    await this.http1.request('GET', host, port, url.host, path, head, undefined, signal, (h) => {
       status = h.status;
       statusText = h.statusText;
       if (REDIRECTS.has(status) && this.cfg.followRedirects && h.headers.has('location')) {

@@ -1,13 +1,15 @@
 /**
- * Lean HTTP/1.1 GET over node:net with kept-alive connections: the FAST PATH of `HttpClient` for plain-HTTP scrapes
- * without a proxy (https, proxies and HTTP SD keep node:http). Why not node:http here: W1 (100 targets every 2 s)
- * measured ~550 us of CPU per spaced-out 90 KB scrape through http.request + IncomingMessage against ~330 us for this
- * client (ClientRequest set-up, the agent's socket bookkeeping and the readable-stream machinery per request), and a
- * scrape is nothing but one GET with a streamed body.
+ * Lean HTTP/1.1 client over node:net with kept-alive connections: the FAST PATH of plain-HTTP requests without a
+ * proxy for scrapes (`HttpClient`, receivers/prometheus/scrape) and remote-write POSTs (https and proxies keep
+ * node:http). Why not node:http there: W1 (100 targets every 2 s) measured ~550 us of CPU per spaced-out 90 KB scrape
+ * through http.request + IncomingMessage against ~330 us for this client (ClientRequest set-up, the agent's socket
+ * bookkeeping and the readable-stream machinery per request); a scrape is one GET with a streamed body and a remote
+ * write one POST whose answer is a status line.
  *
  * Contract
- * - `get(host, port, hostHeader, path, head, signal, onHead, onBody)`: writes `GET <path> HTTP/1.1`, `Host` and the caller's
- *   header lines (`head`, each ending in CRLF), parses the response (status line, headers, then a body framed by
+ * - `request(method, host, port, hostHeader, path, head, body, signal, onHead, onBody)`: writes `<method> <path>
+ *   HTTP/1.1`, `Host`, the caller's header lines (`head`, each ending in CRLF; Content-Length is added for a body)
+ *   and the body, parses the response (status line, headers, then a body framed by
  *   Content-Length, chunked transfer coding, or the connection's end), calls `onHead` once with the final (non-1xx)
  *   response and `onBody` with each body chunk (raw bytes, before any content decoding), and resolves when the body
  *   ended. `onHead` returning false discards the body (still read, so the connection can be reused). An exception from
@@ -15,7 +17,8 @@
  * - Errors reject with the socket's own error (`code` ECONNREFUSED, ECONNRESET, ...), or an Error with `code`
  *   OB_HTTP_EOF (the connection ended before the response was complete; message "EOF" before any byte of the
  *   response, "unexpected EOF" after) or OB_HTTP_PROTOCOL (malformed response; the message says what). A kept-alive
- *   connection that ends before any byte of the response is retried once on a new connection (as Go's transport does).
+ *   connection that ends before any byte of the response is retried once on a new connection (as Go's transport does;
+ *   also a POST: remote-write requests may be repeated, receivers keep one sample per series and timestamp).
  * - `signal` abort closes the connection and rejects with an AbortError.
  * - A connection goes back to the idle set after a complete response unless the server asked to close it, the body
  *   was close-delimited, or the request failed. Idle connections are unref'd and dropped when the server closes them.
@@ -91,13 +94,35 @@ export class Http1Client {
   private readonly idle = new Map<string, Conn[]>();
   private readonly all = new Set<Conn>();
 
-  get(host: string, port: number, hostHeader: string, path: string, head: string, signal: AbortSignal, onHead: (h: Http1Head) => boolean, onBody: (chunk: Buffer) => void): Promise<void> {
+  request(
+    method: 'GET' | 'POST',
+    host: string,
+    port: number,
+    hostHeader: string,
+    path: string,
+    head: string,
+    body: Uint8Array | undefined,
+    signal: AbortSignal,
+    onHead: (h: Http1Head) => boolean,
+    onBody: (chunk: Buffer) => void,
+  ): Promise<void> {
     const key = `${host}:${port}`;
-    const request = `GET ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\n${head}\r\n`;
-    return this.attempt(key, host, port, request, signal, onHead, onBody, true);
+    const length = body === undefined ? '' : `Content-Length: ${body.length}\r\n`;
+    const request = `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\n${head}${length}\r\n`;
+    return this.attempt(key, host, port, request, body, signal, onHead, onBody, true);
   }
 
-  private attempt(key: string, host: string, port: number, request: string, signal: AbortSignal, onHead: Exchange['onHead'], onBody: Exchange['onBody'], retry: boolean): Promise<void> {
+  private attempt(
+    key: string,
+    host: string,
+    port: number,
+    request: string,
+    body: Uint8Array | undefined,
+    signal: AbortSignal,
+    onHead: Exchange['onHead'],
+    onBody: Exchange['onBody'],
+    retry: boolean,
+  ): Promise<void> {
     if (signal.aborted) return Promise.reject(abortError());
     const conn = this.take(key) ?? this.open(key, host, port);
     return new Promise<void>((resolve, reject) => {
@@ -117,11 +142,18 @@ export class Http1Client {
           signal.removeEventListener('abort', onAbort);
           conn.ex = null;
           this.destroy(conn);
-          if (retryable && retry && !signal.aborted) resolve(this.attempt(key, host, port, request, signal, onHead, onBody, false));
+          if (retryable && retry && !signal.aborted) resolve(this.attempt(key, host, port, request, body, signal, onHead, onBody, false));
           else reject(err);
         },
       );
-      conn.sock.write(request);
+      if (body === undefined) conn.sock.write(request);
+      else {
+        // One segment for head and body where the kernel allows (no Nagle delay between them: noDelay is set).
+        conn.sock.cork();
+        conn.sock.write(request);
+        conn.sock.write(body);
+        conn.sock.uncork();
+      }
     });
   }
 
