@@ -429,3 +429,34 @@ test('deep nesting restores every parent limit; readers interleaved share no 64-
   rec();
   assert.deepStrictEqual(seen, expected);
 });
+
+test('a writer grown by one large message returns to its initial size once messages stay small', () => {
+  const w = new ProtoWriter(1024);
+  w.bytesField(1, new Uint8Array(1 << 20)); // a burst: the buffer grows to 2 MiB
+  const big = w.finish();
+  assert.ok(w.buf.length >= 1 << 20);
+  const grown = w.buf.length;
+  w.reset();
+  for (let i = 0; i < 63; i++) {
+    w.stringField(1, 'small');
+    w.reset();
+  }
+  assert.equal(w.buf.length, grown, 'kept while small messages are still few');
+  w.stringField(1, 'small');
+  assert.deepEqual([...w.finish()], [0x0a, 5, ...Buffer.from('small')]);
+  w.reset();
+  assert.equal(w.buf.length, 1024, 'back to the initial size after 64 small messages');
+  assert.equal(big.length, (1 << 20) + 4, 'a view taken before keeps its bytes');
+  w.stringField(2, 'after');
+  assert.deepEqual([...w.finish()], [0x12, 5, ...Buffer.from('after')]);
+  // A large message in between starts the count again.
+  const w2 = new ProtoWriter(1024);
+  w2.bytesField(1, new Uint8Array(1 << 20));
+  w2.reset();
+  for (let i = 0; i < 100; i++) {
+    if (i % 50 === 0) w2.bytesField(1, new Uint8Array(1 << 19));
+    else w2.stringField(1, 'x');
+    w2.reset();
+  }
+  assert.ok(w2.buf.length > 1024, 'never 64 small ones in a row');
+});

@@ -20,6 +20,8 @@ import { utf8Length } from './utf8.ts';
 
 const encoder = new TextEncoder();
 const TWO_32 = 4294967296;
+/** See `reset()`. */
+export const SHRINK_AFTER = 64;
 /** Scratch for 64-bit conversions, shared by every writer (written and read within one synchronous call). */
 const SCRATCH = new DataView(new ArrayBuffer(8));
 
@@ -28,13 +30,29 @@ export class ProtoWriter {
   pos = 0;
   private view: DataView;
 
+  private readonly initialSize: number;
+  /** Consecutive resets that found a grown buffer mostly unused. */
+  private idleResets = 0;
+
   constructor(initialSize = 4096) {
-    this.buf = new Uint8Array(Math.max(16, initialSize));
+    this.initialSize = Math.max(16, initialSize);
+    this.buf = new Uint8Array(this.initialSize);
     this.view = new DataView(this.buf.buffer);
   }
 
-  /** Forgets written bytes (keeps the buffer). Any view returned by `finish()` is overwritten by later writes. */
+  /**
+   * Forgets written bytes (keeps the buffer). Any view returned by `finish()` is overwritten by later writes.
+   * A buffer a burst grew past 4x its initial size goes back to the initial size after SHRINK_AFTER consecutive
+   * messages that used less than 1/8 of it (a remote-write queue draining an outage must not keep 4 MiB per shard).
+   */
   reset(): void {
+    if (this.buf.length > 4 * this.initialSize && this.pos < this.buf.length >>> 3) {
+      if (++this.idleResets >= SHRINK_AFTER) {
+        this.buf = new Uint8Array(this.initialSize);
+        this.view = new DataView(this.buf.buffer);
+        this.idleResets = 0;
+      }
+    } else this.idleResets = 0;
     this.pos = 0;
   }
 
