@@ -75,7 +75,7 @@ export class RemoteWriteClient {
     if (!agent) throw PipelineError.retryable('OB_PRW_TRANSPORT', `${this.who}: client not started`);
     if (signal.aborted) throw PipelineError.retryable('OB_PRW_TRANSPORT', `remote write to ${this.target} cancelled (exporter shutting down)`);
     if (this.url.protocol === 'http:') return this.sendLean(body, version, signal);
-    const headers: Record<string, string | number> = { ...this.userHeaders, ...(this.auth?.clientHeaders() ?? {}), ...protocolHeaders(version), 'content-length': body.length };
+    const headers: Record<string, string | number> = { ...this.headers(version), 'content-length': body.length };
     const timeoutMs = this.cfg.timeout;
     const res = await new Promise<{ msg: IncomingMessage; body: Buffer }>((resolve, reject) => {
       const req = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, { method: 'POST', agent, headers });
@@ -121,7 +121,7 @@ export class RemoteWriteClient {
    */
   private async sendLean(body: Uint8Array, version: 1 | 2, signal: AbortSignal): Promise<void> {
     let head = '';
-    const all: Record<string, string> = { ...this.userHeaders, ...(this.auth?.clientHeaders() ?? {}), ...protocolHeaders(version) };
+    const all = this.headers(version);
     for (const k in all) {
       const v = String(all[k]);
       if (/[\r\n]/.test(k + v)) throw PipelineError.permanent('OB_PRW_HEADER', `remote write to ${this.target}: invalid header value for ${k}`);
@@ -158,6 +158,11 @@ export class RemoteWriteClient {
       signal.removeEventListener('abort', onAbort);
     }
     this.outcome(status, (name) => headers.get(name), Buffer.concat(chunks), version);
+  }
+
+  /** The request's headers: user headers, then the authenticator's, then the protocol's (which always win). */
+  private headers(version: 1 | 2): Record<string, string> {
+    return { ...this.userHeaders, ...(this.auth?.clientHeaders() ?? {}), ...protocolHeaders(version) };
   }
 
   /** Classifies the answer (see the contract); returns on success, throws the PipelineError otherwise. */
