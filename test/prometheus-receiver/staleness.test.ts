@@ -161,3 +161,24 @@ test('series that move, vanish, come back and repeat between scrapes keep their 
   await r.scrape('j', T0 + 90_000);
   assert.deepEqual(values(), ['1=15', '2=22', '5=5']);
 });
+
+test('series the cache forgot after failed scrapes are new again, wherever they sit in the exposition', async () => {
+  // Prometheus flushes the cache after a failed scrape only when it grew past 2x the last good size + 1000; the
+  // entries it drops then may still be the positional guesses for lines of a longer earlier body.
+  const lines = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}{i="${i}"} ${i}\n`).join('');
+  const { t, r } = await setup(lines('a', 5000));
+  const added = () => find(r.sink.last(), 'scrape_series_added')!.value;
+  await r.scrape('j', T0);
+  assert.equal(added(), 5000);
+  t.body = lines('b', 3000) + 'bad{ 1\n'; // fails: cache 8000 series, not flushed
+  await r.scrape('j', T0 + 15_000);
+  t.body = lines('c', 3001) + 'bad{ 1\n'; // fails: 11001 > 2 x 5000 + 1000, flushed: only c stays
+  await r.scrape('j', T0 + 30_000);
+  t.body = lines('a', 5000);
+  await r.scrape('j', T0 + 45_000);
+  assert.equal(added(), 5000, 'every a series was forgotten, also those at positions 3001-4999');
+  assert.equal(r.sink.last().filter((x) => x.name === 'a' && !x.stale).length, 5000);
+  t.body = lines('a', 5000);
+  await r.scrape('j', T0 + 60_000);
+  assert.equal(added(), 0);
+});

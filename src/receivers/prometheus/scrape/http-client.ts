@@ -112,6 +112,33 @@ function goErrorText(err: NodeJS.ErrnoException, url: URL): [reason: FailureReas
   }
 }
 
+/** One request's outcome inside `get`: the body size of a 200, or the redirect to follow. */
+interface Hop {
+  bytes: number;
+  location?: string | undefined;
+}
+
+/** Prometheus's wording for a non-200 answer. */
+function statusError(status: number, text: string | undefined): ScrapeError {
+  return new ScrapeError('http_status', `server returned HTTP status ${status} ${text || http.STATUS_CODES[status] || ''}`.trimEnd());
+}
+
+/** Counts (decompressed) body bytes on their way to `onChunk`; reaching `bodySizeLimit` fails the scrape. */
+class LimitedSink {
+  bytes = 0;
+  private readonly limit: number;
+  private readonly onChunk: (chunk: Buffer) => void;
+  constructor(opts: GetOptions) {
+    this.limit = opts.bodySizeLimit > 0 ? opts.bodySizeLimit : Infinity;
+    this.onChunk = opts.onChunk;
+  }
+  deliver(chunk: Buffer): void {
+    this.bytes += chunk.length;
+    if (this.bytes >= this.limit) throw new ScrapeError('body_size_limit', 'body size limit exceeded');
+    this.onChunk(chunk);
+  }
+}
+
 export class HttpClient {
   private readonly cfg: HttpClientConfig;
   private readonly userAgent: string;
@@ -158,37 +185,15 @@ export class HttpClient {
     try {
       const auth = this.cfg.auth === undefined ? undefined : await this.authHeader();
       for (let hop = 0; ; hop++) {
-        if (url.protocol === 'http:' && chooseProxy(this.cfg, url) === undefined) {
-          // FAST PATH: plain HTTP without a proxy goes through the lean HTTP/1.1 client (see util/http1.ts for why).
-          const r = await this.fastHop(url, this.headBlock(opts.headers, url.host === firstHost ? auth : undefined), ac.signal, opts);
-          if (r.location !== undefined) {
-            if (hop >= 9) throw new ScrapeError('http_status', `Get "${rawUrl}": stopped after 10 redirects`);
-            url = new URL(r.location, url);
-            continue;
-          }
-          return r.bytes;
-        }
-        const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
-        if (auth !== undefined && url.host === firstHost) headers['Authorization'] = auth;
-        const res = await this.request(url, headers, ac.signal);
-        const status = res.statusCode ?? 0;
-        if (REDIRECTS.has(status) && this.cfg.followRedirects && res.headers.location !== undefined) {
-          res.resume();
-          if (hop >= 9) throw new ScrapeError('http_status', `Get "${rawUrl}": stopped after 10 redirects`);
-          url = new URL(res.headers.location, url);
-          continue;
-        }
-        if (status !== 200) {
-          res.resume();
-          throw new ScrapeError('http_status', `server returned HTTP status ${status} ${res.statusMessage || http.STATUS_CODES[status] || ''}`.trimEnd());
-        }
-        try {
-          opts.onResponse?.(res.headers['content-type'] ?? '');
-        } catch (err) {
-          res.destroy();
-          throw err;
-        }
-        return await this.readBody(res, opts);
+        const hopAuth = url.host === firstHost ? auth : undefined;
+        // FAST PATH: plain HTTP without a proxy goes through the lean HTTP/1.1 client (see util/http1.ts for why).
+        const r =
+          url.protocol === 'http:' && chooseProxy(this.cfg, url) === undefined
+            ? await this.fastHop(url, this.headBlock(opts.headers, hopAuth), ac.signal, opts)
+            : await this.nodeHop(url, hopAuth, ac.signal, opts);
+        if (r.location === undefined) return r.bytes;
+        if (hop >= 9) throw new ScrapeError('http_status', `Get "${rawUrl}": stopped after 10 redirects`);
+        url = new URL(r.location, url);
       }
     } catch (err) {
       if (err instanceof ScrapeError && err.reason !== 'other') throw err;
@@ -234,20 +239,14 @@ export class HttpClient {
    * One request on the lean client: resolves with the body size (200) or the redirect to follow; rejects with the
    * HTTP status error otherwise. gzip bodies are inflated on the way to `onChunk`; the size limit counts inflated bytes.
    */
-  private async fastHop(url: URL, head: string, signal: AbortSignal, opts: GetOptions): Promise<{ bytes: number; location?: string }> {
-    const limit = opts.bodySizeLimit > 0 ? opts.bodySizeLimit : Infinity;
-    let n = 0;
+  private async fastHop(url: URL, head: string, signal: AbortSignal, opts: GetOptions): Promise<Hop> {
+    const sink = new LimitedSink(opts);
     let status = 0;
     let statusText = '';
     let location: string | undefined;
     let gz: Gunzip | undefined;
     let gzDone: Promise<void> | undefined;
     let failure: Error | undefined;
-    const deliver = (chunk: Buffer): void => {
-      n += chunk.length;
-      if (n >= limit) throw new ScrapeError('body_size_limit', 'body size limit exceeded');
-      opts.onChunk(chunk);
-    };
     const path = url.pathname + url.search;
     const port = Number(url.port || 80);
     const host = url.hostname.replace(/^\[|\]$/g, '');
@@ -265,7 +264,7 @@ export class HttpClient {
         z.on('data', (c: Buffer) => {
           if (failure !== undefined) return;
           try {
-            deliver(c);
+            sink.deliver(c);
           } catch (err) {
             failure = err as Error;
             z.destroy();
@@ -284,16 +283,39 @@ export class HttpClient {
     }, (chunk) => {
       if (failure !== undefined) throw failure;
       if (gz !== undefined) gz.write(chunk);
-      else deliver(chunk);
+      else sink.deliver(chunk);
     });
     if (location !== undefined) return { bytes: 0, location };
-    if (status !== 200) throw new ScrapeError('http_status', `server returned HTTP status ${status} ${statusText || http.STATUS_CODES[status] || ''}`.trimEnd());
+    if (status !== 200) throw statusError(status, statusText);
     if (gz !== undefined) {
       gz.end();
       await gzDone;
     }
     if (failure !== undefined) throw failure;
-    return { bytes: n };
+    return { bytes: sink.bytes };
+  }
+
+  /** One request on node:http(s): resolves with the body size (200) or the redirect to follow; see `fastHop`. */
+  private async nodeHop(url: URL, auth: string | undefined, signal: AbortSignal, opts: GetOptions): Promise<Hop> {
+    const headers: Record<string, string> = { 'User-Agent': this.userAgent, ...opts.headers };
+    if (auth !== undefined) headers['Authorization'] = auth;
+    const res = await this.request(url, headers, signal);
+    const status = res.statusCode ?? 0;
+    if (REDIRECTS.has(status) && this.cfg.followRedirects && res.headers.location !== undefined) {
+      res.resume();
+      return { bytes: 0, location: res.headers.location };
+    }
+    if (status !== 200) {
+      res.resume();
+      throw statusError(status, res.statusMessage);
+    }
+    try {
+      opts.onResponse?.(res.headers['content-type'] ?? '');
+    } catch (err) {
+      res.destroy();
+      throw err;
+    }
+    return { bytes: await this.readBody(res, opts) };
   }
 
   private async readBody(res: http.IncomingMessage, opts: GetOptions): Promise<number> {
@@ -304,20 +326,15 @@ export class HttpClient {
       pipeline(res, gz, () => undefined);
       body = gz;
     }
-    const limit = opts.bodySizeLimit > 0 ? opts.bodySizeLimit : Infinity;
-    let n = 0;
+    const sink = new LimitedSink(opts);
     try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        n += chunk.length;
-        if (n >= limit) throw new ScrapeError('body_size_limit', 'body size limit exceeded');
-        opts.onChunk(chunk);
-      }
+      for await (const chunk of body as AsyncIterable<Buffer>) sink.deliver(chunk);
     } catch (err) {
       res.destroy();
       body.destroy();
       throw err;
     }
-    return n;
+    return sink.bytes;
   }
 
   private async request(url: URL, headers: Record<string, string>, signal: AbortSignal): Promise<http.IncomingMessage> {

@@ -108,12 +108,12 @@ export function buildEntry(ctx: ResolveContext, p: Parser, raw: string): SeriesE
   let lset: readonly Label[] = [...lb].filter(([, v]) => v !== '').map(([name, value]) => ({ name, value })).sort(byName);
   if (ctx.metricRelabel !== null && ctx.metricRelabel.rules.length > 0) {
     const r = applyRelabel(ctx.metricRelabel, lset);
-    if (r === null) return droppedEntry(ctx.cache, raw);
+    if (r === null) return ctx.cache.addDropped(raw);
     lset = r;
   }
   const name = getLabel(lset, '__name__');
   if (name === '') {
-    if (lset.length === 0) return droppedEntry(ctx.cache, raw);
+    if (lset.length === 0) return ctx.cache.addDropped(raw);
     throw new ScrapeError('invalid_series', 'missing metric name (__name__ label)');
   }
   let labels = lset.filter((l) => l.name !== '__name__');
@@ -132,10 +132,6 @@ export function buildEntry(ctx: ResolveContext, p: Parser, raw: string): SeriesE
 /** The metric name as an owned string, shared with the `__name__` label table. */
 function internName(name: string): string {
   return internLabel('__name__', name).value;
-}
-
-function droppedEntry(cache: ScrapeCache, raw: string): SeriesEntry {
-  return cache.addDropped(raw);
 }
 
 interface Plan {
