@@ -7,6 +7,9 @@
  *        [--interval 2] [--seconds 40] [--repeat 1] [--profile] [--heap-snapshot]
  *
  * `--repeat N` runs N rounds of all programs back to back (interleaved) and prints the median and range.
+ * The gateway's exporter runs with `without_scope_info: true`: every program then writes the same label sets (those
+ * Prometheus writes). Peer `gateway-scope` keeps the exporter's default otel_scope_name/version labels (+46% request
+ * bytes before compression); `gateway-relabel20` adds a relabel processor of 20 rules.
  * `--profile` / `--heap-snapshot`: the gateway's first run with --cpu-prof (top frames printed) / a heap snapshot after
  * the window (summarise it with bench/macro/heap.ts).
  * Per program: samples/s delivered, CPU-seconds (user + sys of the measured process) per 1M samples delivered, share
@@ -43,6 +46,11 @@ export interface W1Options {
   heapSnapshotDir?: string;
   /** Gateway only: processors put between the receiver and the exporter, in order (W4 uses this). */
   processors?: Record<string, unknown>;
+  /**
+   * Gateway only: keep the exporter's default otel_scope_name/otel_scope_version labels (the `gateway-scope` peer).
+   * Off by default (`without_scope_info: true`), so the gateway writes the label sets vmagent and Prometheus write.
+   */
+  scopeLabels?: boolean;
 }
 
 export interface W1Result {
@@ -72,7 +80,7 @@ export interface W1Result {
   loopLagP99Ms?: { max: number; median: number; windows: number };
   delivery: { offeredAppSamples: number; deliveredAppSamples: number; ratio: number; staleMarkers: number; badRequests: number };
   /** Remote-write requests and compressed bytes the sink received over the window. */
-  sinkWindow: { requests: number; bytes: number; samplesPerRequest: number };
+  sinkWindow: { requests: number; bytes: number; uncompressedBytes: number; samplesPerRequest: number };
   gatewayCounters?: Record<string, number>;
   machineBusyShare: number;
   loadavgEnd: number[];
@@ -103,7 +111,7 @@ async function startPeer(o: W1Options, addresses: string[], sinkUrl: string, dir
       config: {
         receivers: { prometheus: { config: { scrape_configs: [job] } } },
         ...(Object.keys(processors).length > 0 ? { processors } : {}),
-        exporters: { prometheusremotewrite: { endpoint: sinkUrl } },
+        exporters: { prometheusremotewrite: { endpoint: sinkUrl, without_scope_info: !o.scopeLabels } },
         service: { pipelines: { metrics: { receivers: ['prometheus'], processors: Object.keys(processors), exporters: ['prometheusremotewrite'] } } },
       },
       ...(o.profileDir ? { cpuProfDir: o.profileDir } : {}),
@@ -202,7 +210,7 @@ export async function runW1(o: W1Options): Promise<W1Result> {
       peakRssMiB: mem.peakRss / MiB,
       rssEndMiB: mem.rss / MiB,
       delivery: { offeredAppSamples: offeredApp, deliveredAppSamples: end.appSamples, ratio: offeredApp > 0 && o.deliveryCheck !== false ? end.appSamples / offeredApp : NaN, staleMarkers: end.staleSamples, badRequests: end.bad },
-      sinkWindow: { requests: s1.requests - s0.requests, bytes: s1.bytes - s0.bytes, samplesPerRequest: delivered / Math.max(1, s1.requests - s0.requests) },
+      sinkWindow: { requests: s1.requests - s0.requests, bytes: s1.bytes - s0.bytes, uncompressedBytes: s1.uncompressedBytes - s0.uncompressedBytes, samplesPerRequest: delivered / Math.max(1, s1.requests - s0.requests) },
       machineBusyShare: busy.busyShare,
       loadavgEnd: busy.loadavg,
     };
@@ -299,15 +307,24 @@ async function main(): Promise<void> {
   const results: W1Result[] = [];
   for (let round = 0; round < repeat; round++) {
     for (const peer of peers) {
-      const first = (peer === 'gateway' || (peer as string) === 'gateway-relabel20') && round === 0;
+      const first = (peer as string).startsWith('gateway') && round === 0;
       const profileDir = args.bool('profile') && first ? mkdtempSync(join(tmpdir(), 'otel-bridge-w1-prof-')) : undefined;
       const heapSnapshotDir = args.bool('heap-snapshot') && first ? mkdtempSync(join(tmpdir(), 'otel-bridge-w1-heap-')) : undefined;
       try {
         // `gateway-relabel20`: the gateway with a relabel processor of 20 rules (issue 6's speed goal: what 20 rules
         // add per sample on W1, run back to back with plain `gateway`).
         const relabel20 = (peer as string) === 'gateway-relabel20';
-        const r = await runW1({ ...base, peer: relabel20 ? 'gateway' : peer, ...(relabel20 ? { processors: { relabel: { relabel_configs: W1_TWENTY_RULES } } } : {}), ...(profileDir ? { profileDir } : {}), ...(heapSnapshotDir ? { heapSnapshotDir } : {}) });
-        if (relabel20) r.peer = peer;
+        const scopeLabels = (peer as string) === 'gateway-scope';
+        const variant = relabel20 || scopeLabels;
+        const r = await runW1({
+          ...base,
+          peer: variant ? 'gateway' : peer,
+          ...(relabel20 ? { processors: { relabel: { relabel_configs: W1_TWENTY_RULES } } } : {}),
+          ...(scopeLabels ? { scopeLabels } : {}),
+          ...(profileDir ? { profileDir } : {}),
+          ...(heapSnapshotDir ? { heapSnapshotDir } : {}),
+        });
+        if (variant) r.peer = peer;
         if (r.heapSnapshot) console.log(`heap snapshot: ${r.heapSnapshot} (summary: npx node --max-old-space-size=8192 bench/macro/heap.ts <file>)`);
         results.push(r);
         if (repeat > 1) console.log(`round ${round + 1} ${peer}: ${fmt(r.cpuSecondsPerMillion)} CPU-s/1M, peak RSS ${fmt(r.peakRssMiB)} MiB, delivered ${fmt(r.delivery.ratio * 100)}%, machine busy ${fmt(r.machineBusyShare * 100)}%`);

@@ -104,6 +104,17 @@ test('namespace, const_labels, add_metric_suffixes: false, resource_to_telemetry
   assert.ok(lines.some((l) => l.startsWith('edge_target_info{')), lines.join('\n'));
 });
 
+test('scope labels by default (spec); without_scope_info: true leaves them out', async () => {
+  const scoped = () => md(resource([gauge('temperature', [[20, { a: { room: 'hall' } }]])], undefined, 'io.example.meter'));
+  let port = await start();
+  await pushInto('testpush', scoped());
+  assert.ok(seriesLines((await get(port)).body).includes('temperature{instance="pod-1",job="api",otel_scope_name="io.example.meter",room="hall"} 20'));
+  await gw!.stop();
+  port = await start('    without_scope_info: true\n');
+  await pushInto('testpush', scoped());
+  assert.ok(seriesLines((await get(port)).body).includes('temperature{instance="pod-1",job="api",room="hall"} 20'));
+});
+
 test('OpenMetrics with exemplars when the scraper asks for it; text otherwise; strict OpenMetrics parse passes', async () => {
   const port = await start('    enable_open_metrics: true\n');
   await pushInto(

@@ -204,6 +204,18 @@ test('write_relabel_configs drop and rewrite series after translation', async ()
   assert.equal(counters(gw!, ID)['otelbridge_exporter_prw_relabel_dropped_samples'], 1);
 });
 
+for (const [options, scoped] of [['', true], ['    without_scope_info: true\n', false]] as const) {
+  test(`scope labels: ${options === '' ? 'otel_scope_name/version by default (spec)' : 'none with without_scope_info: true (Prometheus label sets)'}`, async () => {
+    const s = await start(`    target_info: {enabled: false}\n${options}`);
+    const rm = resource([gauge('temperature', [[20, { a: { room: 'hall' } }]])], undefined, 'io.example.meter');
+    rm.scopeMetrics[0]!.scope!.version = '1.2.0';
+    await pushInto('testpush', md(rm));
+    await waitFor(() => s.sampleCount() >= 1, 5000, 'samples');
+    const scope = scoped ? ',otel_scope_name="io.example.meter",otel_scope_version="1.2.0"' : '';
+    assert.deepEqual([...s.bySeries().keys()], [`temperature{instance="pod-1",job="api"${scope},room="hall"}`]);
+  });
+}
+
 test('max_batch_size_bytes splits a shard into several requests; every sample arrives once', async () => {
   const s = await start('    max_batch_size_bytes: 2048\n    remote_write_queue: {num_consumers: 1}\n');
   await pushInto('testpush', md(resource([gauge('g', Array.from({ length: 500 }, (_, i): [number, { a: Record<string, string> }] => [i, { a: { i: String(i) } }]))])));

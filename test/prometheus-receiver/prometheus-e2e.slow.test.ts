@@ -1,8 +1,10 @@
 /**
  * Real Prometheus 2.42 (Debian package `prometheus`, unpacked into .cache/peers on first use by test/helpers/peers.ts) and the receiver scrape the
- * same local targets with the same scrape config; Prometheus remote-writes to a capture server, the receiver's
- * batches go through the OTLP -> Prometheus translator. The series label sets, the values each series took and the
- * set of series that got stale markers must be equal.
+ * same local targets with the same scrape config, and both remote-write to a capture server each: Prometheus with its
+ * remote_write, the gateway with its prometheus receiver -> prometheusremotewrite exporter pipeline (exporter options
+ * for Prometheus's label sets: `without_scope_info: true`, `target_info: {enabled: false}`; see the exporter's
+ * config.ts). The series label sets, the values each series took and the set of series that got stale markers must be
+ * equal.
  * Targets change by phase (4 s each, >= 3 scrapes at 1 s): a series vanishes, a target answers 500, one times out,
  * one serves an invalid body mid-way, one is removed from file_sd (end-of-run staleness).
  * Job `node` scrapes Debian's `prometheus-node-exporter` (default collectors, 127.0.0.1 only): its values move between
@@ -19,12 +21,11 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { stringify } from 'yaml';
 import { decodeWriteRequest, uncompressBlock } from '../../src/codec/remotewrite/index.ts';
-import type { MetricsData } from '../../src/model/types.ts';
 import { nodeExporter, prometheus } from '../helpers/peers.ts';
-import { PrometheusTranslator } from '../../src/translate/prometheus/translator.ts';
 import { isStaleNaN } from '../../src/translate/prometheus/values.ts';
 import { freePort } from '../helpers/ports.ts';
-import { startReceiver, startTarget, waitFor, type TargetServer, type TestReceiver } from './helpers.ts';
+import { startGateway, telemetryYaml } from '../helpers/gateway.ts';
+import { startTarget, waitFor, type TargetServer } from './helpers.ts';
 
 const PHASE_MS = 4000;
 
@@ -113,31 +114,33 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
 
   // Prometheus, remote-writing to a capture server.
   const theirs: Store = new Map();
-  const capture: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const wr = decodeWriteRequest(uncompressBlock(Buffer.concat(chunks)));
-      for (const ts of wr.timeseries) for (const s of ts.samples) record(theirs, keyOf(ts.labels), s.value);
-      res.statusCode = 204;
-      res.end();
-    });
-  });
-  await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
-  cleanup.push(() => new Promise<void>((r) => capture.close(() => r())));
-  const cport = (capture.address() as { port: number }).port;
+  const cport = await captureServer(theirs);
   const promCfg = { ...scrapeConfig, remote_write: [{ url: `http://127.0.0.1:${cport}/write`, queue_config: { batch_send_deadline: '500ms', max_shards: 1 } }] };
   writeFileSync(join(dir, 'prometheus.yml'), stringify(promCfg));
   const webPort = await freePort();
   const prom: ChildProcess = spawn(prometheus(), [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${webPort}`], { stdio: 'ignore' });
   cleanup.push(() => new Promise<void>((r) => (prom.exitCode !== null ? r() : (prom.once('exit', () => r()), prom.kill('SIGTERM')))));
 
-  // The receiver, same scrape config.
-  const ours: TestReceiver = await startReceiver({ config: scrapeConfig }, { manual: false });
+  // The gateway, same scrape config, remote-writing to its own capture server.
+  const mine: Store = new Map();
+  const mport = await captureServer(mine);
+  const gwCfg = {
+    receivers: { prometheus: { config: scrapeConfig } },
+    exporters: {
+      prometheusremotewrite: {
+        endpoint: `http://127.0.0.1:${mport}/api/v1/write`,
+        without_scope_info: true,
+        target_info: { enabled: false },
+        remote_write_queue: { flush_interval: '100ms' },
+      },
+    },
+    service: { pipelines: { metrics: { receivers: ['prometheus'], exporters: ['prometheusremotewrite'] } } },
+  };
+  const ours = await startGateway(stringify(gwCfg).replace(/^service:\n/m, `service:\n${telemetryYaml()}`));
   cleanup.push(() => ours.stop());
 
   const upCount = (store: Store) => [...store.keys()].filter((k) => k.startsWith('__name__="up"')).length;
-  await waitFor(() => upCount(theirs) >= 7 && upCount(new Map(translateAll(ours.sink.batches))) >= 7, 30_000, 'both scraping every target');
+  await waitFor(() => upCount(theirs) >= 7 && upCount(mine) >= 7, 30_000, 'both scraping every target');
   await new Promise((r) => setTimeout(r, 2500));
   phase = 1;
   failing.status = 500;
@@ -154,7 +157,6 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
   prom.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));
 
-  const mine = translateAll(ours.sink.batches);
   const ignore = (k: string) => k.startsWith('__name__="scrape_duration_seconds"');
   const diff = (a: Store, b: Store) => [...a.keys()].filter((k) => !b.has(k) && !ignore(k)).sort();
   assert.deepEqual(diff(mine, theirs), [], 'series only the receiver wrote');
@@ -182,16 +184,19 @@ test('receiver writes what Prometheus 2.42 writes: label sets, values, stale mar
   }
 });
 
-function translateAll(batches: MetricsData[]): Store {
-  const store: Store = new Map();
-  const tr = new PrometheusTranslator({ addMetricSuffixes: false, promoteScopeMetadata: false, targetInfo: false });
-  for (const md of batches) {
-    tr.translate(md, {
-      family() {},
-      series(ref, value) {
-        record(store, keyOf([{ name: '__name__', value: ref.name }, ...ref.labels]), value);
-      },
+/** A remote-write 1.0 receiver on 127.0.0.1 recording every sample into `store`; returns its port. */
+async function captureServer(store: Store): Promise<number> {
+  const capture: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const wr = decodeWriteRequest(uncompressBlock(Buffer.concat(chunks)));
+      for (const ts of wr.timeseries) for (const s of ts.samples) record(store, keyOf(ts.labels), s.value);
+      res.statusCode = 204;
+      res.end();
     });
-  }
-  return store;
+  });
+  await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
+  cleanup.push(() => new Promise<void>((r) => capture.close(() => r())));
+  return (capture.address() as { port: number }).port;
 }

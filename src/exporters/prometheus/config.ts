@@ -14,6 +14,7 @@
  *       tls: {cert_file, key_file, client_ca_file}          # HTTPS; client_ca_file = mTLS
  *       # otel-bridge extras:
  *       max_concurrent_scrapes: 4          # scrapes rendered at once; more are answered 503
+ *       without_scope_info: false          # true: no otel_scope_* labels (see prometheusremotewrite/config.ts)
  *       render_timeout: 10s                # a render taking longer is abandoned with 503
  *
  * Contract: zod fills every default; `endpoint` must be "host:port"; const_labels names must be valid Prometheus
@@ -44,6 +45,7 @@ export const prometheusExporterSchema = z.strictObject({
   add_metric_suffixes: z.boolean().default(true),
   tls: serverTlsSchema.optional(),
   max_concurrent_scrapes: z.number().int().positive().default(4),
+  without_scope_info: z.boolean().default(false),
   render_timeout: duration('10s'),
 });
 export type PrometheusExporterConfig = z.output<typeof prometheusExporterSchema>;

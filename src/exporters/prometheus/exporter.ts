@@ -48,6 +48,7 @@ export class PrometheusExporter implements ExporterComponent {
     this.translator = new PrometheusTranslator({
       namespace: cfg.namespace,
       addMetricSuffixes: cfg.add_metric_suffixes,
+      promoteScopeMetadata: !cfg.without_scope_info,
       resourceToTelemetryConversion: cfg.resource_to_telemetry_conversion.enabled,
       externalLabels: cfg.const_labels,
       exemplars: cfg.enable_open_metrics,

@@ -13,6 +13,8 @@
  *       resource_to_telemetry_conversion: {enabled: false}
  *       target_info: {enabled: true}
  *       add_metric_suffixes: true
+ *       without_scope_info: false              # extra (name of the OTel SDK Prometheus exporter option): true = no
+ *                                              # otel_scope_name/version/schema_url/<attr> labels
  *       send_metadata: false                   # RW 1.0 MetricMetadata (RW 2.0 always carries metadata)
  *       max_batch_size_bytes: 3000000          # uncompressed request size before a shard's batch is split
  *       remote_write_queue: {enabled: true, queue_size: 10000, num_consumers: 5,
@@ -31,6 +33,13 @@
  * Deviations from the Collector: `retry_on_failure` defaults follow Prometheus (50 ms initial, 5 s max interval,
  * retry forever: max_elapsed_time 0) so an outage never silently drops queued data; `num_consumers` senders each own a
  * shard of the series (per-series order kept), the Collector's do not.
+ *
+ * Scope labels: by default every series carries otel_scope_name/otel_scope_version (the compatibility spec's MUST; the
+ * Collector does the same). Scraped series then carry the prometheus receiver's scope
+ * (otel_scope_name="otel-bridge/receiver/prometheus"), which Prometheus itself never writes. For the label sets
+ * Prometheus writes for the same scrape config, set `without_scope_info: true` (the spec's SHOULD-have option to
+ * disable them), `target_info: {enabled: false}` and, if targets expose counters without `_total`,
+ * `add_metric_suffixes: false` (test/prometheus-receiver/prometheus-e2e.slow.test.ts runs exactly that).
  */
 import { z } from 'zod';
 import { duration } from '../../config/duration.ts';
@@ -76,6 +85,7 @@ export const prwExporterSchema = z.strictObject({
   export_created_metric: z.strictObject({ enabled: z.boolean().default(false) }).prefault({}),
   add_metric_suffixes: z.boolean().default(true),
   send_metadata: z.boolean().default(false),
+  without_scope_info: z.boolean().default(false),
   max_batch_size_bytes: z.number().int().min(1024).default(3_000_000),
   remote_write_queue: z
     .strictObject({

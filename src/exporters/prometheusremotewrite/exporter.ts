@@ -85,6 +85,7 @@ export class PrwExporter implements ExporterComponent {
     this.translator = new PrometheusTranslator({
       namespace: cfg.namespace,
       addMetricSuffixes: cfg.add_metric_suffixes,
+      promoteScopeMetadata: !cfg.without_scope_info,
       resourceToTelemetryConversion: cfg.resource_to_telemetry_conversion.enabled,
       externalLabels: cfg.external_labels,
       targetInfo: cfg.target_info.enabled,
