@@ -214,7 +214,8 @@ export class PointBuilder {
     if (g.startMs < 0) g.startMs = g.tsMs;
     else if (cumulative < g.lastCumulative) g.startMs = g.tsMs - 1;
     g.lastCumulative = cumulative;
-    return msToNs(g.startMs);
+    if (g.startNsOf !== g.startMs) (g.startNsOf = g.startMs), (g.startNs = msToNs(g.startMs));
+    return g.startNs;
   }
 
   /** Builds the group's point from this scrape's samples. Returns false when the point is incomplete (dropped). */

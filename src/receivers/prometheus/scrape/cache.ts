@@ -133,6 +133,9 @@ export class PointGroup {
   /** first_seen start-time mode: start (ms) and last cumulative value for reset detection. */
   startMs = -1;
   lastCumulative = -1;
+  /** `startMs` in ns, memoised (it changes only on a reset): no BigInt per point per scrape. */
+  startNs = 0n;
+  startNsOf = -1;
   constructor(slot: MetricSlot, attributes: KeyValue[], prom: PromSeries) {
     this.slot = slot;
     this.attributes = attributes;
