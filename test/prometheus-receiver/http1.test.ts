@@ -67,7 +67,7 @@ async function fetchBody(c: Http1Client, s: RawServer, signal = new AbortControl
     status = h.status;
     headers = h.headers;
     return true;
-  }, (b) => parts.push(b));
+  }, (b) => parts.push(Buffer.from(b))); // chunks are views of the read buffer
   return { status, body: Buffer.concat(parts).toString(), headers };
 }
 

@@ -282,7 +282,8 @@ export class HttpClient {
       return true;
     }, (chunk) => {
       if (failure !== undefined) throw failure;
-      if (gz !== undefined) gz.write(chunk);
+      // The lean client reuses its read buffer: gunzip works asynchronously, so it gets a copy.
+      if (gz !== undefined) gz.write(Buffer.from(chunk));
       else sink.deliver(chunk);
     });
     if (location !== undefined) return { bytes: 0, location };
