@@ -95,3 +95,15 @@ test('a failing, slow or absent receiver: retryable or permanent as the spec say
   setTimeout(() => ac.abort(), 50);
   assert.match((await failure(pending)).message, /failed: ECANCELED: cancelled \(exporter shutting down\)$/);
 });
+
+test("an error answer that arrives in several reads is quoted as the receiver wrote it", async () => {
+  // Two writes 30 ms apart: two socket reads into the lean client's one read buffer; the second, longer one
+  // overwrites where the first one's bytes were (so they must have been copied).
+  const r = await receiver((_req, res) => {
+    res.writeHead(400, { 'Content-Type': 'text/plain' });
+    res.write('first half of the reason; ');
+    setTimeout(() => res.end('y'.repeat(300)), 30);
+  });
+  const e = await failure(client(r.url).send(Buffer.from('x'), 1, new AbortController().signal));
+  assert.equal(e.message, `remote write to ${r.url} failed: HTTP 400: first half of the reason; ${'y'.repeat(300)}`);
+});

@@ -94,7 +94,7 @@ export class RemoteWriteClient {
         const chunks: Buffer[] = [];
         let total = 0;
         msg.on('data', (c: Buffer) => {
-          if (total < MAX_BODY_QUOTE) chunks.push(Buffer.from(c)); // c is the lean client's read buffer: copied
+          if (total < MAX_BODY_QUOTE) chunks.push(c);
           total += c.length;
         });
         msg.on('end', () => {
@@ -146,7 +146,7 @@ export class RemoteWriteClient {
         headers = h.headers;
         return true;
       }, (c) => {
-        if (total < MAX_BODY_QUOTE) chunks.push(c);
+        if (total < MAX_BODY_QUOTE) chunks.push(Buffer.from(c)); // c is the lean client's read buffer: copied
         total += c.length;
       });
     } catch (e) {
