@@ -144,6 +144,24 @@ test('LineChunker returns complete lines and carries the rest', () => {
   assert.throws(() => small.push(Buffer.from('0123456789')), RangeError);
 });
 
+test('chunks may be overwritten after write() returns (one reused read buffer, as the lean HTTP client does)', () => {
+  const want = whole('text', promtestdata);
+  for (const size of [1, 7, 100, 4096]) {
+    const reused = Buffer.alloc(size);
+    const p = createParser('text', undefined, {});
+    const out: Entry[] = [];
+    for (let i = 0; i < promtestdata.length; i += size) {
+      const n = promtestdata.copy(reused, 0, i, i + size);
+      p.write(reused.subarray(0, n));
+      collect(p, EntryType.NeedMore, out);
+      reused.fill(0x23); // '#': whatever the parser kept a view of is now garbage
+    }
+    p.end();
+    collect(p, EntryType.EOF, out);
+    assert.deepEqual(out, want, `chunk size ${size}`);
+  }
+});
+
 test('a large body streams in 64 KiB chunks', () => {
   const parts: string[] = [];
   for (let i = 0; i < 100000; i++) parts.push(`series_${i % 100}{instance="host-${i}",job="node"} ${i}.5 ${1700000000000 + i}`);

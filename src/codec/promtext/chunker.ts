@@ -8,8 +8,14 @@
  * - Splitting on the byte 0x0A never cuts a UTF-8 sequence, so every returned block decodes on its own.
  * - Memory: one chunk plus the partial line. A single line longer than `maxLineBytes` throws a RangeError (a body
  *   without newlines would otherwise be buffered whole).
- * - The returned blocks may alias `chunk`; consume them before pushing the next chunk.
+ * - The returned blocks may alias `chunk`; consume them before pushing the next chunk. The carried bytes are always
+ *   a copy, so `chunk` may be overwritten after `push` returns (the lean HTTP client reuses one read buffer).
  */
+
+/** An owned copy (`Buffer#slice` is a view, not a copy). */
+function copyOf(b: Uint8Array, from = 0): Uint8Array {
+  return Uint8Array.prototype.slice.call(b, from);
+}
 
 export class LineChunker {
   private carry: Uint8Array | null = null;
@@ -27,7 +33,7 @@ export class LineChunker {
   push(chunk: Uint8Array): Uint8Array | null {
     const last = chunk.lastIndexOf(10);
     if (last < 0) {
-      this.carry = this.carry === null ? chunk.slice() : concat(this.carry, chunk, chunk.length);
+      this.carry = this.carry === null ? copyOf(chunk) : concat(this.carry, chunk, chunk.length);
       if (this.carry.length > this.maxLineBytes) {
         throw new RangeError(`line longer than ${this.maxLineBytes} bytes`);
       }
@@ -37,7 +43,7 @@ export class LineChunker {
     // Fast path: no carried bytes (the previous chunk ended on a newline): hand out a view, no copy.
     if (this.carry === null) out = chunk.subarray(0, last + 1);
     else out = concat(this.carry, chunk, last + 1);
-    this.carry = last + 1 < chunk.length ? chunk.slice(last + 1) : null;
+    this.carry = last + 1 < chunk.length ? copyOf(chunk, last + 1) : null;
     return out;
   }
 
