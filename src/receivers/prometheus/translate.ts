@@ -211,10 +211,11 @@ export class PointBuilder {
   private start(g: PointGroup, cumulative: number): bigint {
     if (g.createdMs >= 0) return secondsToNs(g.createdMs);
     if (this.o.counterStartTime !== 'first_seen') return 0n;
-    if (g.startMs < 0) g.startMs = g.tsMs;
-    else if (cumulative < g.lastCumulative) g.startMs = g.tsMs - 1;
+    if (g.startMs < 0 || cumulative < g.lastCumulative) {
+      g.startMs = g.startMs < 0 ? g.tsMs : g.tsMs - 1;
+      g.startNs = msToNs(g.startMs);
+    }
     g.lastCumulative = cumulative;
-    if (g.startNsOf !== g.startMs) (g.startNsOf = g.startMs), (g.startNs = msToNs(g.startMs));
     return g.startNs;
   }
 

@@ -133,9 +133,8 @@ export class PointGroup {
   /** first_seen start-time mode: start (ms) and last cumulative value for reset detection. */
   startMs = -1;
   lastCumulative = -1;
-  /** `startMs` in ns, memoised (it changes only on a reset): no BigInt per point per scrape. */
+  /** `startMs` in ns, set together with it (it changes only on a reset): no BigInt per point per scrape. */
   startNs = 0n;
-  startNsOf = -1;
   constructor(slot: MetricSlot, attributes: KeyValue[], prom: PromSeries) {
     this.slot = slot;
     this.attributes = attributes;
