@@ -202,12 +202,12 @@ export class Http1Client {
   }
 
   private open(key: string, host: string, port: number): Conn {
-    // `c` is assigned before any read can arrive (reads start once connected, after this function returns).
-    let c: Conn | undefined;
+    // `at.conn` is set before any read can arrive (reads start once connected, after this function returns).
+    const at: { conn?: Conn } = {};
     const readBuf = this.readBuf;
-    const sock = net.connect({ host, port, onread: { buffer: readBuf, callback: (n: number) => (this.onData(c!, readBuf.subarray(0, n)), true) } });
+    const sock = net.connect({ host, port, onread: { buffer: readBuf, callback: (n: number) => (this.onData(at.conn!, readBuf.subarray(0, n)), true) } });
     sock.setNoDelay(true);
-    c = new Conn(sock, key);
+    const c = (at.conn = new Conn(sock, key));
     this.all.add(c);
     sock.on('error', (err: NodeJS.ErrnoException) => {
       const ex = c.ex;
