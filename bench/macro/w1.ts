@@ -154,7 +154,9 @@ async function farmStats(farm: Tool): Promise<FarmStats> {
 export async function runW1(o: W1Options): Promise<W1Result> {
   const dir = mkdtempSync(join(tmpdir(), `otel-bridge-w1-${o.peer}-`));
   const maxSeconds = o.measureS + o.intervalS * 10 + 300;
-  const farm = new Tool('targets.ts', ['--count', String(o.targets), '--series', String(o.series)], { maxSeconds });
+  // BENCH_BASE_PORT: the farm on fixed ports (scrape offsets come from the target labels, so from the ports).
+  const basePort = process.env['BENCH_BASE_PORT'];
+  const farm = new Tool('targets.ts', ['--count', String(o.targets), '--series', String(o.series), ...(basePort ? ['--base-port', basePort] : [])], { maxSeconds });
   const sink = new Tool('rw-sink.ts', [], { maxSeconds });
   let peer: { proc: Measured; gw?: Gateway } | undefined;
   try {
