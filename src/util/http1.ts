@@ -24,7 +24,9 @@
  * - Reads: FAST PATH `net.connect({onread})` into one 64 KiB buffer shared by the client's connections (reads are
  *   handled synchronously, one at a time): no Readable-stream push, nextTick and fresh Buffer per read.
  * - A connection goes back to the idle set after a complete response unless the server asked to close it, the body
- *   was close-delimited, or the request failed. Idle connections are unref'd and dropped when the server closes them.
+ *   was close-delimited, or the request failed. Idle connections are unref'd and dropped when the server closes them,
+ *   after `idleTimeoutMs` idle (0: never), and beyond `maxIdlePerHost` idle ones per host:port (the Collector's
+ *   `idle_conn_timeout` / `max_idle_conns`).
  */
 import net from 'node:net';
 
@@ -94,11 +96,25 @@ class Conn {
   }
 }
 
+export interface Http1Options {
+  /** Idle connections are closed after this long (0 = kept until the server closes them). */
+  idleTimeoutMs?: number;
+  /** At most this many idle connections per host:port (more are closed). */
+  maxIdlePerHost?: number;
+}
+
 export class Http1Client {
+  private readonly idleMs: number;
+  private readonly maxIdle: number;
   private readonly idle = new Map<string, Conn[]>();
   private readonly all = new Set<Conn>();
   /** Where every connection's reads land (see the contract: chunks are views of it). */
   private readonly readBuf = Buffer.allocUnsafe(READ_BUFFER);
+
+  constructor(o: Http1Options = {}) {
+    this.idleMs = o.idleTimeoutMs ?? 0;
+    this.maxIdle = o.maxIdlePerHost ?? Infinity;
+  }
 
   request(
     method: 'GET' | 'POST',
@@ -178,6 +194,7 @@ export class Http1Client {
       const c = list.pop();
       if (c === undefined) return undefined;
       if (c.sock.destroyed) continue;
+      if (this.idleMs > 0) c.sock.setTimeout(0);
       c.sock.ref();
       c.reused = true;
       return c;
@@ -185,9 +202,11 @@ export class Http1Client {
   }
 
   private park(c: Conn): void {
-    c.sock.unref();
     let list = this.idle.get(c.key);
     if (list === undefined) this.idle.set(c.key, (list = []));
+    if (list.length >= this.maxIdle) return this.destroy(c);
+    c.sock.unref();
+    if (this.idleMs > 0) c.sock.setTimeout(this.idleMs);
     list.push(c);
   }
 
@@ -215,6 +234,9 @@ export class Http1Client {
       this.fail(c, err, c.reused && ex !== null && ex.received === 0 && (err.code === 'ECONNRESET' || err.code === 'EPIPE'));
     });
     sock.on('end', () => this.onEnd(c));
+    sock.on('timeout', () => {
+      if (c.ex === null) this.destroy(c); // idle for idleTimeoutMs (no timeout is armed while busy)
+    });
     sock.on('close', () => {
       if (c.ex !== null) this.onEnd(c);
       this.destroy(c);

@@ -98,6 +98,27 @@ test('Content-Length and chunked bodies arrive whole, however the response is sp
   c.close();
 });
 
+test('idle connections close after idleTimeoutMs; at most maxIdlePerHost stay idle per host', async () => {
+  const ok = () => [`HTTP/1.1 200 OK\r\nContent-Length: ${BODY.length}\r\n\r\n${BODY}`];
+  const s = await rawServer(ok);
+  const c = new Http1Client({ idleTimeoutMs: 50 });
+  await fetchBody(c, s);
+  await fetchBody(c, s);
+  assert.equal(s.connections, 1, 'reused while younger than the idle timeout');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal((await fetchBody(c, s)).body, BODY);
+  assert.equal(s.connections, 2, 'the idle one was closed: a new connection');
+  c.close();
+
+  const t = await rawServer(ok);
+  const one = new Http1Client({ maxIdlePerHost: 1 });
+  await Promise.all([fetchBody(one, t), fetchBody(one, t)]);
+  assert.equal(t.connections, 2);
+  await Promise.all([fetchBody(one, t), fetchBody(one, t)]);
+  assert.equal(t.connections, 3, 'one of the two was kept idle and reused, the other closed');
+  one.close();
+});
+
 test('1xx responses are skipped; a close-delimited body ends with the connection, which is not reused', async () => {
   let n = 0;
   const s = await rawServer((_req, sock) => {

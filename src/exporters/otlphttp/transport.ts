@@ -1,5 +1,7 @@
 /**
- * OTLP/HTTP client transport on node:http / node:https with a keep-alive agent (max_idle_conns, idle_conn_timeout).
+ * OTLP/HTTP client transport: https on node:https with a keep-alive agent (max_idle_conns, idle_conn_timeout); plain
+ * http on the lean HTTP/1.1 client (FAST PATH, util/http1-post.ts: no ClientRequest/IncomingMessage per request; the
+ * same idle limits, timeout and error texts).
  *
  * Contract: `send` POSTs one body (compressed per `compression`, Content-Type per `encoding`) with a deadline of
  * `timeoutMs`; 2xx resolves with the partial success decoded from the response (either encoding, by its
@@ -14,6 +16,8 @@ import * as zlib from 'node:zlib';
 import { PipelineError } from '../../component/errors.ts';
 import { decodeExportMetricsResponse, decodeExportMetricsResponseJson, type ExportMetricsPartialSuccess } from '../../codec/otlp/index.ts';
 import type { ClientAuthenticator } from '../../component/auth.ts';
+import { Http1Client } from '../../util/http1.ts';
+import { leanPost } from '../../util/http1-post.ts';
 import { VERSION } from '../../version.ts';
 import type { ExportTransport } from '../otlp/base.ts';
 import { classifyHttp, transportError } from '../otlp/classify.ts';
@@ -32,6 +36,7 @@ export class HttpTransport implements ExportTransport {
   readonly target: string;
   private readonly url: URL;
   private agent: HttpAgent | undefined;
+  private lean: Http1Client | undefined;
   private auth: ClientAuthenticator | undefined;
   private readonly cfg: OtlpHttpExporterConfig;
   private readonly who: string;
@@ -66,15 +71,27 @@ export class HttpTransport implements ExportTransport {
         ...(this.cfg.tls.server_name_override ? { servername: this.cfg.tls.server_name_override } : {}),
         ...(this.cfg.tls.min_version ? { minVersion: `TLSv${this.cfg.tls.min_version}` as 'TLSv1.2' | 'TLSv1.3' } : {}),
       });
-    } else this.agent = new HttpAgent(common);
+    } else {
+      this.agent = new HttpAgent(common);
+      this.lean = new Http1Client({ idleTimeoutMs: this.cfg.idle_conn_timeout, maxIdlePerHost: Math.max(1, this.cfg.max_idle_conns) });
+    }
   }
 
   async send(body: Uint8Array, timeoutMs: number, signal: AbortSignal): Promise<ExportMetricsPartialSuccess> {
     const agent = this.agent;
     if (!agent) throw transportError(new Error('transport not started'), this.target);
     const payload = this.compress ? await this.compress(body) : body;
-    const headers: Record<string, string | number> = { ...this.baseHeaders, 'content-length': payload.length };
+    const headers: Record<string, string | number> = { ...this.baseHeaders };
     if (this.auth) Object.assign(headers, this.auth.clientHeaders());
+    if (this.lean !== undefined) {
+      // The lean client writes Content-Length itself.
+      const a = await leanPost(this.lean, this.url, headers, payload, timeoutMs, signal, MAX_RESPONSE).catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'OB_HTTP_HEADER') throw PipelineError.permanent('OB_OTLP_HEADER', `export to ${this.target}: ${err.message}`);
+        throw transportError(err, this.target);
+      });
+      return this.answer(a.status, a.headers.get('retry-after'), a.headers.get('content-type'), a.body);
+    }
+    headers['content-length'] = payload.length;
     const res = await new Promise<{ msg: IncomingMessage; body: Buffer }>((resolve, reject) => {
       const req = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, { method: 'POST', agent, headers });
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within timeout ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
@@ -106,12 +123,15 @@ export class HttpTransport implements ExportTransport {
       });
       req.end(payload);
     });
-    const status = res.msg.statusCode ?? 0;
-    const ct = res.msg.headers['content-type'];
-    if (status < 200 || status >= 300) throw classifyHttp(status, header(res.msg.headers['retry-after']), res.body, ct, this.target);
-    if (res.body.length === 0) return { rejectedDataPoints: 0, errorMessage: '' };
+    return this.answer(res.msg.statusCode ?? 0, header(res.msg.headers['retry-after']), res.msg.headers['content-type'], res.body);
+  }
+
+  /** 2xx: the partial success in the body (either encoding); otherwise the classified error. */
+  private answer(status: number, retryAfter: string | undefined, ct: string | undefined, body: Buffer): ExportMetricsPartialSuccess {
+    if (status < 200 || status >= 300) throw classifyHttp(status, retryAfter, body, ct, this.target);
+    if (body.length === 0) return { rejectedDataPoints: 0, errorMessage: '' };
     try {
-      return (ct ?? '').toLowerCase().startsWith('application/json') ? decodeExportMetricsResponseJson(res.body.toString('utf8')) : decodeExportMetricsResponse(res.body);
+      return (ct ?? '').toLowerCase().startsWith('application/json') ? decodeExportMetricsResponseJson(body.toString('utf8')) : decodeExportMetricsResponse(body);
     } catch {
       return { rejectedDataPoints: 0, errorMessage: '' }; // 2xx: accepted even if the body is not a response message
     }
@@ -120,6 +140,8 @@ export class HttpTransport implements ExportTransport {
   async close(): Promise<void> {
     this.agent?.destroy();
     this.agent = undefined;
+    this.lean?.close();
+    this.lean = undefined;
   }
 }
 

@@ -16,6 +16,7 @@ import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PipelineError } from '../../component/errors.ts';
 import { Http1Client } from '../../util/http1.ts';
+import { leanPost, type PostAnswer } from '../../util/http1-post.ts';
 import type { ClientAuthenticator } from '../../component/auth.ts';
 import { VERSION } from '../../version.ts';
 import { parseRetryAfter } from '../otlp/classify.ts';
@@ -120,44 +121,15 @@ export class RemoteWriteClient {
    * cancellation and outcome as the node:http path above.
    */
   private async sendLean(body: Uint8Array, version: 1 | 2, signal: AbortSignal): Promise<void> {
-    let head = '';
-    const all = this.headers(version);
-    for (const k in all) {
-      const v = String(all[k]);
-      if (/[\r\n]/.test(k + v)) throw PipelineError.permanent('OB_PRW_HEADER', `remote write to ${this.target}: invalid header value for ${k}`);
-      head += `${k}: ${v}\r\n`;
-    }
-    const ac = new AbortController();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      ac.abort();
-    }, this.cfg.timeout);
-    const onAbort = () => ac.abort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    let status = 0;
-    let headers = new Map<string, string>();
-    const chunks: Buffer[] = [];
-    let total = 0;
+    let a: PostAnswer;
     try {
-      const u = this.url;
-      await this.lean.request('POST', u.hostname.replace(/^\[|\]$/g, ''), Number(u.port || 80), u.host, u.pathname + u.search, head, body, ac.signal, (h) => {
-        status = h.status;
-        headers = h.headers;
-        return true;
-      }, (c) => {
-        if (total < MAX_BODY_QUOTE) chunks.push(Buffer.from(c)); // c is the lean client's read buffer: copied
-        total += c.length;
-      });
+      a = await leanPost(this.lean, this.url, this.headers(version), body, this.cfg.timeout, signal, MAX_BODY_QUOTE);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
-      const [code, message] = timedOut ? ['ETIMEDOUT', `no answer within timeout ${this.cfg.timeout} ms`] : signal.aborted ? ['ECANCELED', 'cancelled (exporter shutting down)'] : [err.code, err.message];
-      throw PipelineError.retryable('OB_PRW_TRANSPORT', `remote write to ${this.target} failed: ${code ? `${code}: ` : ''}${message}`, err);
-    } finally {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', onAbort);
+      if (err.code === 'OB_HTTP_HEADER') throw PipelineError.permanent('OB_PRW_HEADER', `remote write to ${this.target}: ${err.message}`);
+      throw PipelineError.retryable('OB_PRW_TRANSPORT', `remote write to ${this.target} failed: ${err.code ? `${err.code}: ` : ''}${err.message}`, err);
     }
-    this.outcome(status, (name) => headers.get(name), Buffer.concat(chunks), version);
+    this.outcome(a.status, (name) => a.headers.get(name), a.body, version);
   }
 
   /** The request's headers: user headers, then the authenticator's, then the protocol's (which always win). */
