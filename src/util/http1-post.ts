@@ -3,22 +3,21 @@
  * exporters' clients (remote write, otlphttp), which keep node:http(s) for TLS and proxies.
  *
  * Contract
- * - `leanPost(client, url, headers, body, timeoutMs, signal, maxBody)` sends `headers` (each value stringified) and
- *   `body` to the http: `url` (`headers` must not hold Content-Length: the client writes it) and resolves with the answer's status, headers (lower-cased names, first value) and
- *   body: its first bytes up to `maxBody` (later bytes are read and counted in `bodyBytes`, not kept), copied out of
- *   the client's read buffer.
+ * - `leanPost(client, url, headers, body, timeoutMs, signal, maxBody)` sends `headers` (each value stringified; no
+ *   Content-Length: the client writes it) and `body` to the http: `url` and resolves with the answer's status,
+ *   headers (lower-cased names, first value) and the first `maxBody` bytes of its body (later bytes are read and
+ *   dropped), copied out of the client's read buffer.
  * - Rejects with an Error whose `code` says what happened: `OB_HTTP_HEADER` (a header name or value holds CR or LF;
  *   nothing was sent), `ETIMEDOUT` (no complete answer within `timeoutMs`; message "no answer within timeout <n>
  *   ms"), `ECANCELED` (`signal` aborted; message "cancelled (exporter shutting down)"), or the client's own error
  *   (ECONNREFUSED, OB_HTTP_EOF, ...). These are the messages the node:http paths give for the same cases.
  */
-import type { Http1Client } from './http1.ts';
+import { headerBlock, type Http1Client } from './http1.ts';
 
 export interface PostAnswer {
   status: number;
   headers: Map<string, string>;
   body: Buffer;
-  bodyBytes: number;
 }
 
 function coded(code: string, message: string, cause?: unknown): Error {
@@ -34,12 +33,7 @@ export async function leanPost(
   signal: AbortSignal,
   maxBody: number,
 ): Promise<PostAnswer> {
-  let head = '';
-  for (const k in headers) {
-    const v = String(headers[k]);
-    if (/[\r\n]/.test(k + v)) throw coded('OB_HTTP_HEADER', `invalid header value for ${k}`);
-    head += `${k}: ${v}\r\n`;
-  }
+  const head = headerBlock(headers);
   const ac = new AbortController();
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -48,17 +42,19 @@ export async function leanPost(
   }, timeoutMs);
   const onAbort = () => ac.abort();
   signal.addEventListener('abort', onAbort, { once: true });
-  const answer: PostAnswer = { status: 0, headers: new Map(), body: Buffer.alloc(0), bodyBytes: 0 };
+  const answer: PostAnswer = { status: 0, headers: new Map(), body: Buffer.alloc(0) };
   const chunks: Buffer[] = [];
+  let kept = 0;
   try {
-    await client.request('POST', url.hostname.replace(/^\[|\]$/g, ''), Number(url.port || 80), url.host, url.pathname + url.search, head, body, ac.signal, (h) => {
+    await client.request('POST', url, head, body, ac.signal, (h) => {
       answer.status = h.status;
       answer.headers = h.headers;
       return true;
     }, (c) => {
-      const room = maxBody - answer.bodyBytes;
-      if (room > 0) chunks.push(Buffer.from(c.subarray(0, room))); // a view of the client's read buffer: copied
-      answer.bodyBytes += c.length;
+      if (kept >= maxBody) return;
+      const part = Buffer.from(c.subarray(0, maxBody - kept)); // a view of the client's read buffer: copied
+      chunks.push(part);
+      kept += part.length;
     });
   } catch (err) {
     if (timedOut) throw coded('ETIMEDOUT', `no answer within timeout ${timeoutMs} ms`, err);

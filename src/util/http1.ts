@@ -7,14 +7,17 @@
  * write one POST whose answer is a status line.
  *
  * Contract
- * - `request(method, host, port, hostHeader, path, head, body, signal, onHead, onBody)`: writes `<method> <path>
- *   HTTP/1.1`, `Host`, the caller's header lines (`head`, each ending in CRLF; Content-Length is added for a body)
- *   and the body, parses the response (status line, headers, then a body framed by
- *   Content-Length, chunked transfer coding, or the connection's end), calls `onHead` once with the final (non-1xx)
+ * - `request(method, url, head, body, signal, onHead, onBody)`: writes `<method> <path?query> HTTP/1.1` to the http:
+ *   `url`'s host and port, `Host`, the caller's header lines (`head`, each ending in CRLF, see `headerBlock`;
+ *   Content-Length is added for a body) and the body, parses the response (status line, headers, then a body framed
+ *   by Content-Length, chunked transfer coding, or the connection's end), calls `onHead` once with the final (non-1xx)
  *   response and `onBody` with each body chunk (raw bytes, before any content decoding), and resolves when the body
  *   ended. A chunk is a view of the client's read buffer, valid only during the `onBody` call: the next socket read
- *   overwrites it, so a consumer that keeps bytes past the call copies them. `onHead` returning false discards the body (still read, so the connection can be reused). An exception from
- *   either callback aborts the request (the connection is closed) and rejects with it.
+ *   overwrites it, so a consumer that keeps bytes past the call copies them. `onHead` returning false discards the
+ *   body (still read, so the connection can be reused). An exception from either callback aborts the request (the
+ *   connection is closed) and rejects with it.
+ * - `headerBlock(headers)`: the header lines for `head`; throws an Error with `code` OB_HTTP_HEADER when a name or
+ *   value holds CR or LF.
  * - Errors reject with the socket's own error (`code` ECONNREFUSED, ECONNRESET, ...), or an Error with `code`
  *   OB_HTTP_EOF (the connection ended before the response was complete; message "EOF" before any byte of the
  *   response, "unexpected EOF" after) or OB_HTTP_PROTOCOL (malformed response; the message says what). A kept-alive
@@ -118,20 +121,18 @@ export class Http1Client {
 
   request(
     method: 'GET' | 'POST',
-    host: string,
-    port: number,
-    hostHeader: string,
-    path: string,
+    url: URL,
     head: string,
     body: Uint8Array | undefined,
     signal: AbortSignal,
     onHead: (h: Http1Head) => boolean,
     onBody: (chunk: Buffer) => void,
   ): Promise<void> {
-    const key = `${host}:${port}`;
+    const host = url.hostname.replace(/^\[|\]$/g, '');
+    const port = Number(url.port || 80);
     const length = body === undefined ? '' : `Content-Length: ${body.length}\r\n`;
-    const request = `${method} ${path} HTTP/1.1\r\nHost: ${hostHeader}\r\n${head}${length}\r\n`;
-    return this.attempt(key, host, port, request, body, signal, onHead, onBody, true);
+    const request = `${method} ${url.pathname}${url.search} HTTP/1.1\r\nHost: ${url.host}\r\n${head}${length}\r\n`;
+    return this.attempt(`${host}:${port}`, host, port, request, body, signal, onHead, onBody, true);
   }
 
   private attempt(
@@ -405,6 +406,17 @@ export class Http1Client {
       }
     }
   }
+}
+
+/** `name: value` CRLF lines for `request`'s `head` (values stringified). */
+export function headerBlock(headers: Readonly<Record<string, string | number>>): string {
+  let head = '';
+  for (const k in headers) {
+    const v = String(headers[k]);
+    if (/[\r\n]/.test(k + v)) throw Object.assign(new Error(`invalid header value for ${k}`), { code: 'OB_HTTP_HEADER' });
+    head += `${k}: ${v}\r\n`;
+  }
+  return head;
 }
 
 function abortError(): Error {

@@ -63,7 +63,7 @@ async function fetchBody(c: Http1Client, s: RawServer, signal = new AbortControl
   let status = 0;
   let headers = new Map<string, string>();
   const parts: Buffer[] = [];
-  await c.request('GET', '127.0.0.1', s.port, `127.0.0.1:${s.port}`, '/metrics', 'Accept: text/plain\r\n', undefined, signal, (h) => {
+  await c.request('GET', new URL(`http://127.0.0.1:${s.port}/metrics`), 'Accept: text/plain\r\n', undefined, signal, (h) => {
     status = h.status;
     headers = h.headers;
     return true;

@@ -9,7 +9,7 @@
  * retryable honouring Retry-After, others permanent); connection errors and timeouts are retryable. Aborting `signal`
  * destroys the request. Response bodies are read up to 4 MiB.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
@@ -35,7 +35,8 @@ const COMPRESSORS: Record<string, Compress | undefined> = {
 export class HttpTransport implements ExportTransport {
   readonly target: string;
   private readonly url: URL;
-  private agent: HttpAgent | undefined;
+  /** https: node:https with this agent; http: the lean client. One of the two once started. */
+  private agent: HttpsAgent | undefined;
   private lean: Http1Client | undefined;
   private auth: ClientAuthenticator | undefined;
   private readonly cfg: OtlpHttpExporterConfig;
@@ -71,15 +72,12 @@ export class HttpTransport implements ExportTransport {
         ...(this.cfg.tls.server_name_override ? { servername: this.cfg.tls.server_name_override } : {}),
         ...(this.cfg.tls.min_version ? { minVersion: `TLSv${this.cfg.tls.min_version}` as 'TLSv1.2' | 'TLSv1.3' } : {}),
       });
-    } else {
-      this.agent = new HttpAgent(common);
-      this.lean = new Http1Client({ idleTimeoutMs: this.cfg.idle_conn_timeout, maxIdlePerHost: Math.max(1, this.cfg.max_idle_conns) });
-    }
+    } else this.lean = new Http1Client({ idleTimeoutMs: this.cfg.idle_conn_timeout, maxIdlePerHost: common.maxFreeSockets });
   }
 
   async send(body: Uint8Array, timeoutMs: number, signal: AbortSignal): Promise<ExportMetricsPartialSuccess> {
     const agent = this.agent;
-    if (!agent) throw transportError(new Error('transport not started'), this.target);
+    if (!agent && !this.lean) throw transportError(new Error('transport not started'), this.target);
     const payload = this.compress ? await this.compress(body) : body;
     const headers: Record<string, string | number> = { ...this.baseHeaders };
     if (this.auth) Object.assign(headers, this.auth.clientHeaders());
@@ -93,7 +91,7 @@ export class HttpTransport implements ExportTransport {
     }
     headers['content-length'] = payload.length;
     const res = await new Promise<{ msg: IncomingMessage; body: Buffer }>((resolve, reject) => {
-      const req = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, { method: 'POST', agent, headers });
+      const req = httpsRequest(this.url, { method: 'POST', agent, headers });
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within timeout ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
       const onAbort = () => req.destroy(Object.assign(new Error('cancelled (exporter shutting down)'), { code: 'ECANCELED' }));
       signal.addEventListener('abort', onAbort, { once: true });

@@ -12,7 +12,7 @@
  *   rejects permanent (never retried). Connection errors and timeouts are retryable. The response body is not
  *   interpreted, only quoted (first 512 bytes) in the error message.
  */
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { PipelineError } from '../../component/errors.ts';
 import { Http1Client } from '../../util/http1.ts';
@@ -41,8 +41,10 @@ export class RemoteWriteClient {
   private readonly url: URL;
   private readonly cfg: PrwExporterConfig;
   private readonly who: string;
-  private agent: HttpAgent | undefined;
+  /** https only (plain http goes through `lean`). */
+  private agent: HttpsAgent | undefined;
   private readonly lean = new Http1Client();
+  private started = false;
   private auth: ClientAuthenticator | undefined;
   private readonly userHeaders: Record<string, string>;
 
@@ -57,29 +59,30 @@ export class RemoteWriteClient {
 
   start(auth: ClientAuthenticator | undefined): void {
     this.auth = auth;
-    const common = { keepAlive: true, maxSockets: Math.max(4, this.cfg.remote_write_queue.num_consumers * 2) };
+    this.started = true;
     if (this.url.protocol === 'https:') {
       const t = this.cfg.tls;
       this.agent = new HttpsAgent({
-        ...common,
+        keepAlive: true,
+        maxSockets: Math.max(4, this.cfg.remote_write_queue.num_consumers * 2),
         ...readClientTls(t, this.who),
         rejectUnauthorized: !t.insecure_skip_verify,
         ...(t.server_name_override ? { servername: t.server_name_override } : {}),
         ...(t.min_version ? { minVersion: `TLSv${t.min_version}` as 'TLSv1.2' | 'TLSv1.3' } : {}),
       });
-    } else this.agent = new HttpAgent(common);
+    }
   }
 
   /** POSTs one snappy-compressed request body; rejects with a classified PipelineError. */
   async send(body: Uint8Array, version: 1 | 2, signal: AbortSignal): Promise<void> {
-    const agent = this.agent;
-    if (!agent) throw PipelineError.retryable('OB_PRW_TRANSPORT', `${this.who}: client not started`);
+    if (!this.started) throw PipelineError.retryable('OB_PRW_TRANSPORT', `${this.who}: client not started`);
     if (signal.aborted) throw PipelineError.retryable('OB_PRW_TRANSPORT', `remote write to ${this.target} cancelled (exporter shutting down)`);
     if (this.url.protocol === 'http:') return this.sendLean(body, version, signal);
+    const agent = this.agent;
     const headers: Record<string, string | number> = { ...this.headers(version), 'content-length': body.length };
     const timeoutMs = this.cfg.timeout;
     const res = await new Promise<{ msg: IncomingMessage; body: Buffer }>((resolve, reject) => {
-      const req = (this.url.protocol === 'https:' ? httpsRequest : httpRequest)(this.url, { method: 'POST', agent, headers });
+      const req = httpsRequest(this.url, { method: 'POST', agent, headers });
       const timer = setTimeout(() => req.destroy(Object.assign(new Error(`no answer within timeout ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
       const onAbort = () => req.destroy(Object.assign(new Error('cancelled (exporter shutting down)'), { code: 'ECANCELED' }));
       signal.addEventListener('abort', onAbort, { once: true });

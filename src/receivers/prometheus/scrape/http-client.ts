@@ -22,7 +22,7 @@ import { isIP, type Socket } from 'node:net';
 import { pipeline, type Readable } from 'node:stream';
 import tls from 'node:tls';
 import { createGunzip, type Gunzip } from 'node:zlib';
-import { Http1Client } from '../../../util/http1.ts';
+import { headerBlock, Http1Client } from '../../../util/http1.ts';
 import type { HttpClientConfig, TlsConfig } from '../config-http.ts';
 import { chooseProxy, proxyAuthorization } from './proxy.ts';
 
@@ -225,11 +225,11 @@ export class HttpClient {
     if (memo !== undefined && memo.auth === auth) return memo.head;
     const all: Record<string, string> = { 'User-Agent': this.userAgent, ...headers };
     if (auth !== undefined) all['Authorization'] = auth;
-    let head = '';
-    for (const k in all) {
-      const v = all[k]!;
-      if (/[\r\n]/.test(k + v)) throw new ScrapeError('other', `invalid header value for ${k}`);
-      head += `${k}: ${v}\r\n`;
+    let head: string;
+    try {
+      head = headerBlock(all);
+    } catch (err) {
+      throw new ScrapeError('other', (err as Error).message);
     }
     this.heads.set(headers, { auth, head });
     return head;
@@ -247,10 +247,7 @@ export class HttpClient {
     let gz: Gunzip | undefined;
     let gzDone: Promise<void> | undefined;
     let failure: Error | undefined;
-    const path = url.pathname + url.search;
-    const port = Number(url.port || 80);
-    const host = url.hostname.replace(/^\[|\]$/g, '');
-    await this.http1.request('GET', host, port, url.host, path, head, undefined, signal, (h) => {
+    await this.http1.request('GET', url, head, undefined, signal, (h) => {
       status = h.status;
       statusText = h.statusText;
       if (REDIRECTS.has(status) && this.cfg.followRedirects && h.headers.has('location')) {
